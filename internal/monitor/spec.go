@@ -96,6 +96,9 @@ type Spec struct {
 
 	Alerts             []Alert
 	MaintenanceWindows []MaintenanceWindow
+	// FailureRate opens an incident when too many checks fail within a
+	// window, even without a streak (gomon's rule); nil: streaks only.
+	FailureRate *FailureRate
 
 	// Heartbeat is, for external endpoints, how long without a pushed result
 	// before the endpoint counts as failing (0: never).
@@ -178,6 +181,14 @@ type Alert struct {
 	// own for this alert (Gatus `provider-override`), as decoded YAML.
 	ProviderOverride map[string]any
 	Source           string // file:line
+}
+
+// FailureRate is "more than MaxFailures failed checks (optionally counting
+// only HTTP 5xx answers) within Window".
+type FailureRate struct {
+	MaxFailures int
+	Window      time.Duration
+	Only5xx     bool
 }
 
 // MaintenanceWindow is a Gatus maintenance section: a start time of day, a
