@@ -49,13 +49,14 @@ func KindOf(url string, dns *DNSQuery) Kind {
 }
 
 // Key converts a group and a name to the key Gatus uses in its API and
-// metrics: both lower-cased and trimmed, with '/', '_', '.', ',', ' ' and '#'
-// replaced by '-', joined by '_'. An endpoint without a group gets "_name".
+// metrics: both lower-cased and trimmed, with '/', '_', '.', ',', ' ', '#',
+// '+' and '&' replaced by '-', joined by '_'. An endpoint without a group
+// gets "_name".
 func Key(group, name string) string {
 	return sanitize(group) + "_" + sanitize(name)
 }
 
-var keyReplacer = strings.NewReplacer("/", "-", "_", "-", ".", "-", ",", "-", " ", "-", "#", "-")
+var keyReplacer = strings.NewReplacer("/", "-", "_", "-", ".", "-", ",", "-", " ", "-", "#", "-", "+", "-", "&", "-")
 
 func sanitize(s string) string {
 	return keyReplacer.Replace(strings.TrimSpace(strings.ToLower(s)))

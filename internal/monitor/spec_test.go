@@ -13,6 +13,7 @@ func TestKey(t *testing.T) {
 		{"", "api", "_api"},
 		{"Core Services", "Front End", "core-services_front-end"},
 		{" a/b ", "c_d.e,f#g", "a-b_c-d-e-f-g"},
+		{"R&D", "a+b", "r-d_a-b"},
 		{"UPPER", "MiXeD", "upper_mixed"},
 	} {
 		if got := Key(tc.group, tc.name); got != tc.want {
