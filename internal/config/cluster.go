@@ -23,6 +23,8 @@ func (l *loader) cluster(n *yaml.Node) Cluster {
 		FallbackAfter     *time.Duration `yaml:"fallback-after"`
 		HeartbeatURL      string         `yaml:"heartbeat-url"`
 		HeartbeatInterval *time.Duration `yaml:"heartbeat-interval"`
+		Notify            []string       `yaml:"notify"`
+		NotifierDownAfter *time.Duration `yaml:"notifier-down-after"`
 	}
 	t := l.section(n, "cluster", &raw)
 	out := Cluster{
@@ -39,6 +41,19 @@ func (l *loader) cluster(n *yaml.Node) Cluster {
 		HeartbeatURL:    raw.HeartbeatURL,
 	}
 	l.heartbeat(t, &out, raw.HeartbeatInterval)
+	out.Notify = raw.Notify
+	for i, p := range raw.Notify {
+		if p == "" {
+			t.errorf(index("cluster.notify", i), "empty provider name")
+		}
+	}
+	out.NotifierDownAfter = DefaultNotifierDownAfter
+	if raw.NotifierDownAfter != nil {
+		out.NotifierDownAfter = *raw.NotifierDownAfter
+		if out.NotifierDownAfter <= 0 {
+			t.errorf("cluster.notifier-down-after", "must be positive, got %s", out.NotifierDownAfter)
+		}
+	}
 	if raw.FallbackAfter != nil {
 		out.FallbackAfter = *raw.FallbackAfter
 		if out.FallbackAfter <= 0 {
@@ -47,6 +62,7 @@ func (l *loader) cluster(n *yaml.Node) Cluster {
 	}
 	switch raw.Mode {
 	case ClusterSingle:
+		// notify and notifier-down-after apply to a single node too.
 		for _, key := range []string{"bind", "gossip-bind", "advertise", "gossip-advertise", "join", "bootstrap-expect", "secret", "voters", "fallback-after"} {
 			if t.has("cluster." + key) {
 				t.warnf("cluster."+key, "ignored: cluster.mode is not set, so this node runs alone (set mode: embedded to form a cluster)")

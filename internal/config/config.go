@@ -138,6 +138,8 @@ const (
 	DefaultClusterBind   = "0.0.0.0:7380" // Raft and node RPC
 	DefaultGossipBind    = "0.0.0.0:7946" // Serf/memberlist
 	DefaultFallbackAfter = 30 * time.Second
+	// DefaultNotifierDownAfter is cluster.notifier-down-after's default.
+	DefaultNotifierDownAfter = 10 * time.Minute
 	// DefaultHeartbeatInterval is used when heartbeat-url is set alone.
 	DefaultHeartbeatInterval = time.Minute
 )
@@ -160,6 +162,12 @@ type Cluster struct {
 	FallbackAfter     time.Duration
 	HeartbeatURL      string // outbound dead man's switch, pinged by the leader
 	HeartbeatInterval time.Duration
+	// Notify names the alerting providers that receive node-down/node-up
+	// and notifier-down events; empty means every configured provider.
+	Notify []string
+	// NotifierDownAfter is how long a notifier may keep failing before the
+	// other notifiers report it (single node too).
+	NotifierDownAfter time.Duration
 }
 
 // UI is Gatus's ui section, as written.

@@ -29,7 +29,7 @@ func TestDefaults(t *testing.T) {
 		Web:         Web{Address: "0.0.0.0", Port: 8080, ReadBufferSize: 8192},
 		Concurrency: Concurrency{Value: 3},
 		Node:        Node{ID: host, DataDir: "./data"},
-		Cluster:     Cluster{FallbackAfter: 30 * time.Second},
+		Cluster:     Cluster{FallbackAfter: 30 * time.Second, NotifierDownAfter: 10 * time.Minute},
 		Warnings:    cfg.Warnings,
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
@@ -147,6 +147,8 @@ cluster:
   voters: 5
   fallback-after: 45s
   heartbeat-url: https://hc-ping.com/uuid
+  notify: [pagerduty, slack]
+  notifier-down-after: 3m
 `)
 	if diff := cmp.Diff(Node{ID: "n1.eu", DataDir: "/var/lib/custodes", Labels: map[string]string{"region": "eu", "env": "alpha"}}, cfg.Node); diff != "" {
 		t.Errorf("node (-want +got):\n%s", diff)
@@ -155,6 +157,7 @@ cluster:
 		Mode: "embedded", Bind: "10.0.0.1:7380", GossipBind: ":7946", Advertise: "10.0.0.1:7380", GossipAdvertise: "10.0.0.1:7946",
 		Join: []string{"10.0.0.2", "10.0.0.3:7946", "node4.example"}, BootstrapExpect: 3, Secret: "0123456789abcdef", Voters: 5,
 		FallbackAfter: 45 * time.Second, HeartbeatURL: "https://hc-ping.com/uuid", HeartbeatInterval: time.Minute,
+		Notify: []string{"pagerduty", "slack"}, NotifierDownAfter: 3 * time.Minute,
 	}
 	if diff := cmp.Diff(want, cfg.Cluster); diff != "" {
 		t.Errorf("cluster (-want +got):\n%s", diff)
@@ -165,7 +168,7 @@ cluster:
 
 	cfg, _ = mustLoad(t, "cluster:\n  mode: embedded\n  secret: a-long-enough-secret\n  bootstrap-expect: 3\n")
 	want = Cluster{Mode: "embedded", Bind: DefaultClusterBind, GossipBind: DefaultGossipBind, BootstrapExpect: 3, Voters: 3,
-		Secret: "a-long-enough-secret", FallbackAfter: DefaultFallbackAfter}
+		Secret: "a-long-enough-secret", FallbackAfter: DefaultFallbackAfter, NotifierDownAfter: DefaultNotifierDownAfter}
 	if diff := cmp.Diff(want, cfg.Cluster); diff != "" {
 		t.Errorf("cluster defaults (-want +got):\n%s", diff)
 	}
