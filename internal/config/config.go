@@ -48,6 +48,10 @@ type Config struct {
 
 	// Warnings are what loaded but deserves attention, in file and line order.
 	Warnings []Warning
+
+	// alertDefaults are the providers' default-alert settings, for
+	// ParseEndpoint.
+	alertDefaults map[string]*alertSettings
 }
 
 // Storage types.
@@ -98,7 +102,14 @@ type WebTLS struct {
 // Security restricts access to the web UI and API.
 type Security struct {
 	Basic *BasicAuth // nil when only oidc (not supported yet) is configured
+	// AdminToken (custodes) authorizes the API's write routes (monitors,
+	// acks, notifier tests) as "Authorization: Bearer <token>". Empty: the
+	// write routes are disabled.
+	AdminToken string
 }
+
+// minAdminToken is the shortest security.admin-token accepted.
+const minAdminToken = 16
 
 // BasicAuth is HTTP basic authentication with one user.
 type BasicAuth struct {

@@ -97,6 +97,7 @@ func load(path string, files []file, env func(string) (string, bool)) (*Config, 
 	}
 	sortWarnings(l.warns)
 	cfg.Warnings = l.warns
+	cfg.alertDefaults = l.defaults
 	return cfg, nil
 }
 

@@ -189,16 +189,20 @@ func (l *loader) security(n *yaml.Node) *Security {
 			Username string `yaml:"username"`
 			Password string `yaml:"password-bcrypt-base64"`
 		} `yaml:"basic"`
-		OIDC *yaml.Node `yaml:"oidc"`
+		OIDC       *yaml.Node `yaml:"oidc"`
+		AdminToken string     `yaml:"admin-token"`
 	}
 	t := l.section(n, "security", &raw)
-	out := &Security{}
+	out := &Security{AdminToken: raw.AdminToken}
+	if raw.AdminToken != "" && len(raw.AdminToken) < minAdminToken {
+		t.errorf("security.admin-token", "must be at least %d characters, got %d", minAdminToken, len(raw.AdminToken))
+	}
 	if t.has("security.oidc") {
 		t.warnf("security.oidc", "OIDC is not supported by custodes yet and is ignored: access is NOT restricted by it")
 	}
 	if raw.Basic == nil {
-		if !t.has("security.oidc") {
-			t.errorf("security", "configure basic (username and password-bcrypt-base64)")
+		if !t.has("security.oidc") && raw.AdminToken == "" {
+			t.errorf("security", "configure basic (username and password-bcrypt-base64) or admin-token")
 		}
 		return out
 	}

@@ -32,7 +32,7 @@ func TestDefaults(t *testing.T) {
 		Cluster:     Cluster{FallbackAfter: 30 * time.Second, NotifierDownAfter: 10 * time.Minute},
 		Warnings:    cfg.Warnings,
 	}
-	if diff := cmp.Diff(want, cfg); diff != "" {
+	if diff := cmp.Diff(want, cfg, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
 	if len(cfg.Fingerprint) != 64 {
@@ -300,7 +300,7 @@ var sectionErrorCases = []struct {
 		"custodes.yaml:5: web.tls: certificate-file and private-key-file must both be set",
 	}},
 	{"security", "security: {}\n", []string{
-		"custodes.yaml:1: security: configure basic (username and password-bcrypt-base64)",
+		"custodes.yaml:1: security: configure basic (username and password-bcrypt-base64) or admin-token",
 	}},
 	{"security basic", "security:\n  basic:\n    password-bcrypt-base64: '%%%'\n", []string{
 		"custodes.yaml:2: security.basic.username: is required",
@@ -368,5 +368,16 @@ func TestSectionErrors(t *testing.T) {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestAdminToken(t *testing.T) {
+	cfg, _ := mustLoad(t, "security:\n  admin-token: 0123456789abcdef0123\n")
+	if cfg.Security == nil || cfg.Security.AdminToken != "0123456789abcdef0123" || cfg.Security.Basic != nil {
+		t.Fatalf("security %+v", cfg.Security)
+	}
+	got := loadErrors(t, "security:\n  admin-token: short\n", noEnv)
+	if want := []string{"custodes.yaml:2: security.admin-token: must be at least 16 characters, got 5"}; !cmp.Equal(got, want) {
+		t.Fatalf("short token: %q, want %q", got, want)
 	}
 }
