@@ -96,7 +96,9 @@ type Hour struct {
 // Retention says what Prune removes.
 type Retention struct {
 	ResultsBefore time.Time // raw results (and their batches) older than this
-	RollupsBefore time.Time // hourly rollups older than this
+	// RollupsBefore: hourly rollups older than this (an hour goes once it
+	// ends at or before RollupsBefore).
+	RollupsBefore time.Time
 	// MaxEvents keeps at most this many events per monitor (0: no limit).
 	MaxEvents int
 }
