@@ -135,6 +135,9 @@ type Node struct {
 	ID      string            // default: the hostname
 	DataDir string            // default "./data"
 	Labels  map[string]string // matched by monitors' node-labels
+	// SourceAddress is the local IP this node's checks are sent from
+	// (multi-homed hosts); "" lets the kernel choose.
+	SourceAddress string
 }
 
 // Cluster modes.

@@ -48,9 +48,13 @@ func (l *loader) node(n *yaml.Node) Node {
 		ID      string            `yaml:"id"`
 		DataDir string            `yaml:"data-dir"`
 		Labels  map[string]string `yaml:"labels"`
+		Source  string            `yaml:"source-address"`
 	}
 	t := l.section(n, "node", &raw)
-	out := Node{ID: raw.ID, DataDir: raw.DataDir, Labels: raw.Labels}
+	out := Node{ID: raw.ID, DataDir: raw.DataDir, Labels: raw.Labels, SourceAddress: raw.Source}
+	if out.SourceAddress != "" && net.ParseIP(out.SourceAddress) == nil {
+		t.errorf("node.source-address", "%q is not an IP address", out.SourceAddress)
+	}
 	if out.DataDir == "" {
 		out.DataDir = DefaultDataDir
 	}

@@ -381,3 +381,14 @@ func TestAdminToken(t *testing.T) {
 		t.Fatalf("short token: %q, want %q", got, want)
 	}
 }
+
+func TestNodeSourceAddress(t *testing.T) {
+	cfg, _ := mustLoad(t, "node:\n  id: n1\n  source-address: 127.0.0.2\n")
+	if cfg.Node.SourceAddress != "127.0.0.2" {
+		t.Fatalf("source address %q", cfg.Node.SourceAddress)
+	}
+	got := loadErrors(t, "node:\n  id: n1\n  source-address: eth0\n", noEnv)
+	if want := []string{`custodes.yaml:3: node.source-address: "eth0" is not an IP address`}; !cmp.Equal(got, want) {
+		t.Fatalf("errors %q, want %q", got, want)
+	}
+}

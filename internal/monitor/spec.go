@@ -131,6 +131,9 @@ type ClientOptions struct {
 	Network        string // "ip" (default), "ip4" or "ip6"
 	TLS            *ClientTLS
 	OAuth2         *OAuth2
+	// SourceIP is the local address checks are sent from (custodes'
+	// node.source-address; "" lets the kernel choose).
+	SourceIP string
 }
 
 // ClientTLS is a client certificate for mTLS.

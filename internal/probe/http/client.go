@@ -23,6 +23,7 @@ type clientKey struct {
 	dnsResolver    string
 	proxyURL       string
 	network        string
+	sourceIP       string
 	certFile       string
 	keyFile        string
 	renegotiation  string
@@ -39,6 +40,7 @@ func keyOf(o *monitor.ClientOptions) clientKey {
 		dnsResolver:    o.DNSResolver,
 		proxyURL:       o.ProxyURL,
 		network:        o.Network,
+		sourceIP:       o.SourceIP,
 	}
 	if o.TLS != nil {
 		k.certFile, k.keyFile, k.renegotiation = o.TLS.CertificateFile, o.TLS.PrivateKeyFile, o.TLS.Renegotiation

@@ -134,6 +134,7 @@ func Transport(base, ipNetwork string) string {
 type Dialer struct {
 	net.Dialer
 	ipNetwork string
+	source    net.IP // nil: the kernel chooses
 }
 
 // NewDialer returns a dialer for the client options.
@@ -150,6 +151,11 @@ func NewDialer(opts *monitor.ClientOptions) (*Dialer, error) {
 	if r != net.DefaultResolver {
 		d.Resolver = r
 	}
+	if opts.SourceIP != "" {
+		if d.source = net.ParseIP(opts.SourceIP); d.source == nil {
+			return nil, fmt.Errorf("source address %q is not an IP address", opts.SourceIP)
+		}
+	}
 	return d, nil
 }
 
@@ -159,6 +165,15 @@ func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 	switch network {
 	case "tcp", "udp":
 		network = Transport(network, d.ipNetwork)
+	}
+	if d.source != nil {
+		nd := d.Dialer // a copy: LocalAddr's type depends on the network
+		if strings.HasPrefix(network, "udp") {
+			nd.LocalAddr = &net.UDPAddr{IP: d.source}
+		} else {
+			nd.LocalAddr = &net.TCPAddr{IP: d.source}
+		}
+		return nd.DialContext(ctx, network, addr)
 	}
 	return d.Dialer.DialContext(ctx, network, addr)
 }

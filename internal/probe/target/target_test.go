@@ -229,3 +229,34 @@ func TestInterruptOnDoneUnblocksReads(t *testing.T) {
 		t.Errorf("read after cancel: %v", err)
 	}
 }
+
+func TestDialerSourceAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			got <- c.RemoteAddr().(*net.TCPAddr).IP.String()
+			c.Close()
+		}
+	}()
+	d, err := target.NewDialer(&monitor.ClientOptions{SourceIP: "127.0.0.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.DialContext(context.Background(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if ip := <-got; ip != "127.0.0.7" {
+		t.Fatalf("the target saw %s, want the source address 127.0.0.7", ip)
+	}
+	if _, err := target.NewDialer(&monitor.ClientOptions{SourceIP: "not-an-ip"}); err == nil {
+		t.Fatal("a bad source address was accepted")
+	}
+}
