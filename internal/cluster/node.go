@@ -89,7 +89,12 @@ func Open(cfg Config) (*Node, error) {
 	if out == nil {
 		out = io.Discard
 	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: out})
+	// A single node's own election at start is routine, not a warning.
+	level := hclog.Warn
+	if cfg.Transport == nil {
+		level = hclog.Error
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: level, Output: out})
 
 	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
 	if err != nil {
@@ -203,18 +208,26 @@ func (n *Node) Propose(ctx context.Context, t fsm.Type, body any) (fsm.Result, e
 	return n.ProposeEncoded(ctx, cmd)
 }
 
+// DefaultProposeTimeout bounds a proposal whose context has no deadline:
+// a leader frozen mid-call (SIGSTOP) keeps its connections open, so without
+// one a forwarded command would wait forever instead of trying the next
+// leader.
+const DefaultProposeTimeout = 10 * time.Second
+
 // ProposeEncoded is Propose for an encoded command (e.g. one forwarded by a
 // follower).
 func (n *Node) ProposeEncoded(ctx context.Context, cmd []byte) (fsm.Result, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultProposeTimeout)
+		defer cancel()
+	}
 	if n.raft.State() == raft.Leader {
 		if err := fsm.Stamp(cmd, time.Now()); err != nil {
 			return fsm.Result{}, err
 		}
-		timeout := 10 * time.Second
-		if d, ok := ctx.Deadline(); ok {
-			timeout = time.Until(d)
-		}
-		f := n.raft.Apply(cmd, timeout)
+		d, _ := ctx.Deadline()
+		f := n.raft.Apply(cmd, time.Until(d))
 		if err := f.Error(); err != nil {
 			if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
 				return n.forwardOrFail(ctx, cmd, err)
@@ -243,6 +256,27 @@ func fsmType(cmd []byte) fsm.Type {
 		return 0
 	}
 	return fsm.Type(cmd[0])
+}
+
+// Bootstrap makes servers the initial Raft configuration of a node with no
+// state yet. Every node of a bootstrap-expect set calls it with the same
+// servers; Raft accepts identical bootstraps.
+func (n *Node) Bootstrap(servers []raft.Server) error {
+	err := n.raft.BootstrapCluster(raft.Configuration{Servers: servers}).Error()
+	if errors.Is(err, raft.ErrCantBootstrap) {
+		return nil // state already: bootstrapped before, or joined
+	}
+	return err
+}
+
+// HasState reports whether this node has Raft state (it bootstrapped or
+// was added to a cluster).
+func (n *Node) HasState() bool {
+	if n.raft.LastIndex() > 0 {
+		return true
+	}
+	f := n.raft.GetConfiguration()
+	return f.Error() == nil && len(f.Configuration().Servers) > 0
 }
 
 // WaitLeader blocks until some leader is known (this node or another).

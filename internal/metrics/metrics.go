@@ -39,6 +39,7 @@ type Metrics struct {
 	flushDuration prometheus.Histogram
 	flushBatch    prometheus.Histogram
 	flushErrors   prometheus.Counter
+	notify        notifySeries
 }
 
 // kindSeries are the custodes_ series of one monitor kind.
@@ -94,6 +95,7 @@ func New(version string) *Metrics {
 			Name: "custodes_history_flush_errors_total",
 			Help: "Batches the history store failed to write.",
 		}),
+		notify: newNotifySeries(),
 	}
 	for _, k := range allKinds {
 		m.checks[k] = m.resolveKind(k)
@@ -106,7 +108,7 @@ func New(version string) *Metrics {
 	buildInfo.Set(1)
 	reg.MustRegister(
 		m.results, m.checksVec, m.durationVec, m.queueDelay, m.running,
-		m.flushDuration, m.flushBatch, m.flushErrors, buildInfo,
+		m.flushDuration, m.flushBatch, m.flushErrors, m.notify.sent, m.notify.resends, m.notify.skew, buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

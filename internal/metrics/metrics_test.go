@@ -356,3 +356,20 @@ func BenchmarkScrape(b *testing.B) {
 		}
 	}
 }
+
+func TestNotificationCounters(t *testing.T) {
+	m := New("test")
+	m.ObserveNotification("webhook", nil, false)
+	m.ObserveNotification("webhook", errors.New("500"), true)
+	m.ObserveNotification("webhook", nil, true)
+	body := strings.Join(scrape(t, m, "custodes_notifications"), "\n") + "\n"
+	for _, want := range []string{
+		`custodes_notifications_total{outcome="delivered",provider="webhook"} 2`,
+		`custodes_notifications_total{outcome="failed",provider="webhook"} 1`,
+		`custodes_notifications_resent_total{provider="webhook"} 2`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+}

@@ -32,9 +32,11 @@ type DeleteMonitor struct {
 	Key string `json:"key"`
 }
 
-// Observe carries observers' state changes.
+// Observe carries observers' state changes, and the monitors nodes stopped
+// checking (applied after the observations).
 type Observe struct {
 	Observations []incident.Observed `json:"observations"`
+	Released     []incident.Released `json:"released,omitempty"`
 }
 
 // Tick drives time-based work of the incident engine.

@@ -157,6 +157,9 @@ func (f *FSM) apply(cmd Command, ch *Change) (Result, error) {
 		for _, o := range c.Observations {
 			f.step(o, cmd.At, ch)
 		}
+		for _, r := range c.Released {
+			f.step(r, cmd.At, ch)
+		}
 		return Result{}, nil
 	case TypeTick:
 		f.step(incident.Tick{}, cmd.At, ch)

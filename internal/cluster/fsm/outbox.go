@@ -256,3 +256,37 @@ func truncate(s string, n int) string {
 	}
 	return strings.ToValidUTF8(s[:n], "")
 }
+
+// Incidents returns open incidents first, then closed ones, newest first.
+func (f *FSM) Incidents() []incident.Incident {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.st.Engine.Incidents()
+}
+
+// MonitorStatus is a monitor's decided status and its observers' views.
+type MonitorStatus struct {
+	Status   incident.Status
+	Incident string // the open incident, if any
+	Views    []incident.ObserverView
+}
+
+// MonitorStatuses returns every monitor's status as the engine decided it.
+func (f *FSM) MonitorStatuses() map[string]MonitorStatus {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	out := make(map[string]MonitorStatus, len(f.st.Engine.Monitors))
+	for k, m := range f.st.Engine.Monitors {
+		st := MonitorStatus{Status: m.Status}
+		if m.Open != nil {
+			st.Incident = m.Open.ID
+		}
+		for _, node := range sortedKeys(m.Views) {
+			v := m.Views[node]
+			st.Views = append(st.Views, incident.ObserverView{Node: node, Success: v.Success, Streak: v.Streak,
+				RateTripped: v.RateTripped, Error: strings.Join(v.Errors, "; ")})
+		}
+		out[k] = st
+	}
+	return out
+}
