@@ -12,6 +12,7 @@ import (
 
 	"github.com/custodes/custodes/internal/monitor"
 	"github.com/custodes/custodes/internal/monitor/condition"
+	"github.com/custodes/custodes/internal/monitor/incident"
 )
 
 // Endpoint defaults, as in Gatus.
@@ -46,9 +47,18 @@ type rawEndpoint struct {
 	Store              *yaml.Node        `yaml:"store"`
 	AlwaysRun          *yaml.Node        `yaml:"always-run"`
 
-	Vantage    int               `yaml:"vantage"`
-	Confirm    int               `yaml:"confirm"`
-	NodeLabels map[string]string `yaml:"node-labels"`
+	Vantage     int               `yaml:"vantage"`
+	Confirm     int               `yaml:"confirm"`
+	NodeLabels  map[string]string `yaml:"node-labels"`
+	FailureRate *rawFailureRate   `yaml:"failure-rate"`
+}
+
+// rawFailureRate is custodes' failure-rate rule (gomon's): more than
+// max-failures failed checks within window open an incident.
+type rawFailureRate struct {
+	MaxFailures int           `yaml:"max-failures"`
+	Window      time.Duration `yaml:"window"`
+	Only5xx     bool          `yaml:"only-5xx"`
 }
 
 // endpoint reads the endpoint at path. It returns nil when the endpoint is
@@ -113,6 +123,16 @@ func (l *loader) endpoint(n *yaml.Node, path string) *monitor.Spec {
 	}
 	if raw.Vantage > 0 && raw.Confirm > raw.Vantage {
 		t.errorf(join(path, "confirm"), "must not exceed vantage (%d), got %d", raw.Vantage, raw.Confirm)
+	}
+	if r := raw.FailureRate; r != nil {
+		fp := join(path, "failure-rate")
+		if r.MaxFailures < 1 || r.MaxFailures > incident.MaxRateFailures {
+			t.errorf(join(fp, "max-failures"), "must be from 1 to %d, got %d", incident.MaxRateFailures, r.MaxFailures)
+		}
+		if r.Window <= 0 {
+			t.errorf(join(fp, "window"), "must be a positive duration, e.g. 10m")
+		}
+		spec.FailureRate = &monitor.FailureRate{MaxFailures: r.MaxFailures, Window: r.Window, Only5xx: r.Only5xx}
 	}
 	if !supported || len(l.errs) > errsBefore {
 		return nil

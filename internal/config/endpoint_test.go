@@ -381,3 +381,29 @@ func strconvQuote(s string) string { return quote(s) }
 func cfg0Path(err error) string {
 	return strings.SplitN(err.Error(), ":", 2)[0]
 }
+
+func TestEndpointFailureRate(t *testing.T) {
+	cfg, _ := mustLoad(t, `endpoints:
+  - name: a
+    url: http://127.0.0.1/
+    conditions: ["[STATUS] == 200"]
+    failure-rate: {max-failures: 5, window: 10m, only-5xx: true}
+`)
+	want := &monitor.FailureRate{MaxFailures: 5, Window: 10 * time.Minute, Only5xx: true}
+	if got := cfg.Monitors[0].FailureRate; got == nil || *got != *want {
+		t.Fatalf("failure-rate %+v, want %+v", got, want)
+	}
+	got := loadErrors(t, `endpoints:
+  - name: a
+    url: http://127.0.0.1/
+    conditions: ["[STATUS] == 200"]
+    failure-rate: {max-failures: 0, window: 0s}
+`, noEnv)
+	want2 := []string{
+		"custodes.yaml:5: endpoints[0].failure-rate.max-failures: must be from 1 to 10000, got 0",
+		"custodes.yaml:5: endpoints[0].failure-rate.window: must be a positive duration, e.g. 10m",
+	}
+	if !cmp.Equal(got, want2) {
+		t.Fatalf("errors %q, want %q", got, want2)
+	}
+}
