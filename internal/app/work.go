@@ -1,0 +1,213 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/custodes/custodes/internal/cluster"
+	"github.com/custodes/custodes/internal/monitor"
+	"github.com/custodes/custodes/internal/monitor/assign"
+	"github.com/custodes/custodes/internal/monitor/incident"
+	"github.com/custodes/custodes/internal/scheduler"
+)
+
+// assigned is one monitor this node checks (or, for external endpoints on
+// the leader, observes).
+type assigned struct {
+	spec *monitor.Spec
+	plan assign.Plan
+	mu   sync.Mutex
+	obs  *incident.Observer // guarded by mu
+	// failing is whether this node's last result failed (guarded by mu).
+	failing bool
+}
+
+// work is this node's share of the monitors, rebuilt when the monitor set
+// or the membership changes.
+type work struct {
+	a       *App
+	current atomic.Pointer[map[string]*assigned]
+	mu      sync.Mutex // serializes reassign
+}
+
+func newWork(a *App) *work {
+	w := &work{a: a}
+	empty := map[string]*assigned{}
+	w.current.Store(&empty)
+	return w
+}
+
+func (w *work) get(key string) *assigned {
+	return (*w.current.Load())[key]
+}
+
+// members is the membership the assignment is computed over. A single
+// node is alone.
+func (w *work) members() []assign.Member {
+	if w.a.cluster != nil && w.a.cluster.gossip != nil {
+		return w.a.cluster.members()
+	}
+	cfg := w.a.cfg.Load()
+	return []assign.Member{{ID: w.a.nodeID, Labels: cfg.Node.Labels}}
+}
+
+// reassign recomputes what this node checks from the replicated monitor
+// list and the membership, keeping observers (and their streaks) of
+// monitors that stay, and hands the jobs to the scheduler.
+func (w *work) reassign() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	specs := w.a.node.FSM().Monitors()
+	var mons []assign.Monitor
+	byKey := make(map[string]*monitor.Spec, len(specs))
+	for _, s := range specs {
+		byKey[s.Key] = s
+		if !s.Enabled || !probed(s.Kind) {
+			continue
+		}
+		mons = append(mons, assign.Monitor{Key: s.Key, Interval: s.Interval, Vantage: s.Vantage, Confirm: s.Confirm, Selector: s.NodeLabels})
+	}
+	plans := assign.For(w.a.nodeID, mons, w.members())
+	source := w.a.cfg.Load().Node.SourceAddress
+	old := *w.current.Load()
+	next := make(map[string]*assigned, len(plans))
+	jobs := make([]scheduler.Job, 0, len(plans))
+	for _, p := range plans {
+		s := byKey[p.Key]
+		if source != "" && s.Client.SourceIP == "" {
+			cp := *s // this node's checks leave from its source address
+			cp.Client.SourceIP = source
+			s = &cp
+		}
+		as := &assigned{spec: s, plan: p}
+		if prev := old[p.Key]; prev != nil {
+			prev.mu.Lock()
+			as.obs = prev.obs
+			prev.mu.Unlock()
+		}
+		cfg := observerConfig(w.a.nodeID, s)
+		if as.obs == nil {
+			o, err := incident.NewObserver(cfg)
+			if err != nil {
+				w.a.log.Error("monitor not observed", "monitor", s.Key, "err", err)
+				continue
+			}
+			as.obs = o
+		} else if err := as.obs.Reconfigure(cfg); err != nil {
+			w.a.log.Error("monitor observer not reconfigured", "monitor", s.Key, "err", err)
+		}
+		next[p.Key] = as
+		jobs = append(jobs, scheduler.Job{Key: p.Key, Interval: s.Interval, Timeout: s.Timeout(), Offset: p.Offset})
+	}
+	// External endpoints are observed where their results are recorded.
+	for _, s := range specs {
+		if s.Enabled && s.Kind == monitor.KindExternal {
+			as := &assigned{spec: s, plan: assign.Plan{Key: s.Key, Vantage: 1, Confirm: 1}}
+			if prev := old[s.Key]; prev != nil && prev.obs != nil {
+				as.obs = prev.obs
+				as.obs.Reconfigure(observerConfig(w.a.nodeID, s))
+			} else if o, err := incident.NewObserver(observerConfig(w.a.nodeID, s)); err == nil {
+				as.obs = o
+			}
+			next[s.Key] = as
+		}
+	}
+	if err := w.a.sched.Set(jobs); err != nil {
+		w.a.log.Error("scheduling", "err", err)
+		return
+	}
+	w.current.Store(&next)
+	for k := range old {
+		if _, ok := byKey[k]; !ok {
+			w.a.metrics.Forget(k)
+			continue // deleted: the state machine forgot it already
+		}
+		if _, ok := next[k]; !ok {
+			// Still a monitor, but no longer ours: drop our view of it so
+			// it neither confirms nor blocks an incident.
+			w.a.obs.Release(incident.Released{Monitor: k, Node: w.a.nodeID})
+		}
+	}
+}
+
+func probed(k monitor.Kind) bool {
+	return k != monitor.KindExternal && k != monitor.KindPush
+}
+
+func observerConfig(node string, s *monitor.Spec) incident.ObserverConfig {
+	cfg := incident.ObserverConfig{Monitor: s.Key, Node: node, Alerts: incident.AlertPoliciesFrom(s.Alerts)}
+	if r := s.FailureRate; r != nil {
+		cfg.Rate = &incident.RateRule{MaxFailures: r.MaxFailures, Window: r.Window, Only5xx: r.Only5xx}
+	}
+	return cfg
+}
+
+// check is the scheduler's job: probe, judge, record.
+func (a *App) check(ctx context.Context, key string, due time.Time) {
+	as := a.work.get(key)
+	if as == nil {
+		return // unassigned since it was queued
+	}
+	a.metrics.CheckStarted()
+	start := time.Now()
+	obs := a.probes.Probe(ctx, as.spec)
+	r := monitor.Evaluate(as.spec, &obs, a.nodeID, start)
+	a.metrics.CheckFinished()
+	if d := start.Sub(due); d > 0 {
+		a.metrics.ObserveQueueDelay(d)
+	}
+	a.record(as, r)
+}
+
+// record stores a result, counts it, and feeds this node's observer.
+func (a *App) record(as *assigned, r monitor.Result) {
+	if err := a.writer.Add(context.Background(), r); err != nil {
+		a.log.Warn("result not stored", "monitor", r.Monitor, "err", err) // only while shutting down
+	}
+	a.metrics.ObserveResult(as.spec, &r)
+	as.mu.Lock()
+	ev, ok := as.obs.Record(&r)
+	firstFailure := !r.Success && !as.failing
+	as.failing = !r.Success
+	as.mu.Unlock()
+	if ok {
+		ev.Confirm = as.plan.Confirm
+		a.obs.Add(ev)
+	}
+	if firstFailure && a.cluster != nil && len(as.plan.Owners) > 1 {
+		// Fast confirmation: the other checkers look now instead of at
+		// their next phase, so an outage confirms in about one probe time.
+		a.cluster.checkNow(r.Monitor, as.plan.Owners)
+	}
+}
+
+// PushExternal records a result pushed to an external endpoint. In a
+// cluster it is recorded by the leader, where the endpoint's observer and
+// heartbeat live; a follower forwards it.
+func (a *App) PushExternal(ctx context.Context, r monitor.Result) error {
+	if a.cluster != nil && !a.node.IsLeader() {
+		addr := a.cluster.rpcAddr(a.node.Leader())
+		if addr == "" {
+			return fmt.Errorf("no leader to record the result: %w", cluster.ErrNotLeader)
+		}
+		return a.cluster.cli.Call(ctx, addr, methodExternal, externalResult{Result: r}, nil)
+	}
+	return a.pushExternalHere(ctx, r)
+}
+
+type externalResult struct {
+	Result monitor.Result `json:"result"`
+}
+
+func (a *App) pushExternalHere(_ context.Context, r monitor.Result) error {
+	as := a.work.get(r.Monitor)
+	if as == nil || as.spec.Kind != monitor.KindExternal {
+		return fmt.Errorf("%s is not an external endpoint", r.Monitor)
+	}
+	a.leader.externalSeen(r.Monitor)
+	a.record(as, r)
+	return nil
+}
