@@ -122,7 +122,8 @@ func Question(q *monitor.DNSQuery) (mdns.Question, error) {
 		name = rev
 	}
 	name = mdns.Fqdn(name)
-	if _, ok := mdns.IsDomainName(name); !ok {
+	// A trailing backslash escapes the dot Fqdn appends: not a valid name.
+	if _, ok := mdns.IsDomainName(name); !ok || !mdns.IsFqdn(name) {
 		return mdns.Question{}, fmt.Errorf("invalid dns query-name %q", q.QueryName)
 	}
 	return mdns.Question{Name: name, Qtype: qtype, Qclass: mdns.ClassINET}, nil
