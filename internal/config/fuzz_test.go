@@ -62,3 +62,18 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseEndpoint feeds arbitrary API request bodies to the monitor
+// decoder: an error or a spec, never a panic, and a spec always has a key.
+func FuzzParseEndpoint(f *testing.F) {
+	f.Add([]byte(`{"name":"api","group":"core","url":"http://127.0.0.1/","conditions":["[STATUS] == 200"]}`))
+	f.Add([]byte("name: a\nurl: tcp://127.0.0.1:1\nconditions: ['[CONNECTED] == true']\nalerts: [{type: webhook}]\n"))
+	f.Add([]byte(`{"name":"x","url":"http://h/","conditions":["len([BODY].a) > 0"],"client":{"timeout":"1s"},"failure-rate":{"max-failures":2,"window":"1m"}}`))
+	f.Add([]byte(`&a [*a, *a]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		spec, err := ParseEndpoint(body, "request body", nil)
+		if err == nil && (spec == nil || spec.Key == "") {
+			t.Fatalf("no error and no usable spec for %q", body)
+		}
+	})
+}
