@@ -41,6 +41,11 @@ type Options struct {
 	// ReloadEvery is how often the config files are checked for changes
 	// (default 2 s).
 	ReloadEvery time.Duration
+	// ClockOffset shifts this node's wall clock (tests only: it is how the
+	// end-to-end and soak tests show that a node whose clock is off changes
+	// nothing but a skew warning). Durations and timeouts are not affected:
+	// they use the monotonic clock.
+	ClockOffset time.Duration
 }
 
 // ConfigError wraps a config that does not load, so the CLI can exit with
@@ -79,6 +84,9 @@ type App struct {
 	once    sync.Once
 }
 
+// now is this node's wall clock (see Options.ClockOffset).
+func (a *App) now() time.Time { return time.Now().Add(a.opts.ClockOffset) }
+
 // stopSoon stops the node as if it received SIGTERM (after a moment, so
 // the API answer that asked for it goes out first).
 func (a *App) stopSoon() {
@@ -107,6 +115,9 @@ func build(ctx context.Context, o Options) (a *App, err error) {
 	}
 	cfg, err := config.Load(ctx, o.ConfigPath, o.Env)
 	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	if err := ValidateNotifiers(cfg); err != nil {
 		return nil, &ConfigError{err}
 	}
 	a = &App{opts: o, log: o.Logger, nodeID: cfg.Node.ID, stop: make(chan struct{})}
@@ -141,6 +152,7 @@ func build(ctx context.Context, o Options) (a *App, err error) {
 	a.probes = probe.NewSet(probe.Options{UserAgent: "custodes/" + o.Version})
 	a.changes = newChangeQueue()
 	ncfg := cluster.Config{
+		Now:       a.now,
 		NodeID:    a.nodeID,
 		DataDir:   cfg.Node.DataDir,
 		OnChange:  a.changes.push,

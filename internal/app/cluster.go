@@ -91,7 +91,7 @@ func (c *clusterRuntime) start(ctx context.Context) error {
 	a := c.a
 	node := a.node
 	rpc.HandlePropose(c.srv, node.ProposeEncoded)
-	rpc.HandleTime(c.srv, time.Now)
+	rpc.HandleTime(c.srv, c.a.now)
 	rpc.Handle(c.srv, methodCheckNow, func(_ context.Context, _ string, key string) (bool, error) {
 		return a.sched.RunNow(key), nil
 	})
@@ -193,7 +193,7 @@ func gossipAddrs(join []string, bind string) []string {
 // run is the cluster's background work; it returns when ctx ends.
 func (c *clusterRuntime) run(ctx context.Context) {
 	var wg sync.WaitGroup
-	for _, f := range []func(context.Context){c.watchMembers, c.bootstrapWhenExpected, c.keepJoining, c.replicate, c.measureSkew} {
+	for _, f := range []func(context.Context){c.watchMembers, c.bootstrapWhenExpected, c.keepJoining, c.replicate, c.measureSkew, c.watchDrift} {
 		wg.Add(1)
 		go func() { defer wg.Done(); f(ctx) }()
 	}
@@ -516,6 +516,11 @@ func (c *clusterRuntime) measureSkew(ctx context.Context) {
 	warned := map[string]time.Time{}
 	t := time.NewTicker(skewEvery)
 	defer t.Stop()
+	select { // first measurement once the peers have had time to join
+	case <-ctx.Done():
+		return
+	case <-time.After(5 * time.Second):
+	}
 	for {
 		for _, m := range c.gossip.Members() {
 			if m.ID == c.a.nodeID || m.Status != gossip.StatusAlive {
@@ -552,4 +557,39 @@ func (c *clusterRuntime) skews() map[string]rpc.Skew {
 		out[k] = v
 	}
 	return out
+}
+
+// watchDrift reports config drift: nodes whose declared config differs from
+// the one in force (last writer wins by log order). It is a metric on every
+// node and a warning on the nodes whose file differs.
+func (c *clusterRuntime) watchDrift(ctx context.Context) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	warned := ""
+	for {
+		f := c.a.node.FSM()
+		if cur := f.ConfigInForce(); cur != nil {
+			drifting := 0
+			mine := ""
+			for node, nc := range f.NodeConfigs() {
+				if nc.Hash != cur.Hash {
+					drifting++
+				}
+				if node == c.a.nodeID {
+					mine = nc.Hash
+				}
+			}
+			c.a.metrics.SetConfigDrift(drifting)
+			if mine != "" && mine != cur.Hash && warned != mine+cur.Hash {
+				warned = mine + cur.Hash
+				c.a.log.Warn("config drift: this node's file differs from the config in force, which node "+cur.Node+" declared last; the cluster uses that one",
+					"mine", shortHash(mine), "in_force", shortHash(cur.Hash))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

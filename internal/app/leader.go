@@ -223,7 +223,7 @@ func (l *leaderLoops) heartbeats(ctx context.Context) {
 			if as == nil {
 				continue
 			}
-			l.a.record(as, monitor.Result{Monitor: s.Key, Node: l.a.nodeID, Time: time.Now(), Success: false,
+			l.a.record(as, monitor.Result{Monitor: s.Key, Node: l.a.nodeID, Time: l.a.now(), Success: false,
 				Errors: []string{fmt.Sprintf("heartbeat: no result pushed within %s", s.Heartbeat)}})
 		}
 	}

@@ -116,6 +116,9 @@ func (a *App) watchConfig(ctx context.Context) {
 		}
 		last = now
 		cfg, err := config.Load(ctx, a.opts.ConfigPath, a.opts.Env)
+		if err == nil {
+			err = ValidateNotifiers(cfg)
+		}
 		if err != nil {
 			a.log.Error("config changed but does not load; keeping the running config", "err", err)
 			continue

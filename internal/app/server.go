@@ -17,6 +17,7 @@ func (a *App) newHTTPServer(cfg *config.Config) *http.Server {
 		MaxResults: cfg.Storage.MaximumNumberOfResults,
 		MaxEvents:  cfg.Storage.MaximumNumberOfEvents,
 		Node:       a.nodeID,
+		Now:        a.now,
 		Logger:     a.log,
 		Control:    control{a},
 	}

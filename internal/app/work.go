@@ -154,7 +154,7 @@ func (a *App) check(ctx context.Context, key string, due time.Time) {
 	a.metrics.CheckStarted()
 	start := time.Now()
 	obs := a.probes.Probe(ctx, as.spec)
-	r := monitor.Evaluate(as.spec, &obs, a.nodeID, start)
+	r := monitor.Evaluate(as.spec, &obs, a.nodeID, start.Add(a.opts.ClockOffset))
 	a.metrics.CheckFinished()
 	if d := start.Sub(due); d > 0 {
 		a.metrics.ObserveQueueDelay(d)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/custodes/custodes/internal/app"
 	"github.com/custodes/custodes/internal/config"
@@ -48,7 +49,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "custodes serve: -log-format %q: want text or json\n", *format)
 		return ExitUsage
 	}
-	err := app.Run(ctx, app.Options{ConfigPath: *cfgPath, Version: Version, Logger: slog.New(h), LogOutput: stderr})
+	opts := app.Options{ConfigPath: *cfgPath, Version: Version, Logger: slog.New(h), LogOutput: stderr}
+	// Test-only: shift this node's wall clock (see app.Options.ClockOffset).
+	if v := os.Getenv("CUSTODES_TEST_CLOCK_OFFSET"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			fmt.Fprintf(stderr, "custodes serve: CUSTODES_TEST_CLOCK_OFFSET %q: %v\n", v, err)
+			return ExitUsage
+		}
+		opts.ClockOffset = d
+		slog.New(h).Warn("test clock offset in effect: this node's wall clock is shifted", "offset", d)
+	}
+	err := app.Run(ctx, opts)
 	var cerr *app.ConfigError
 	switch {
 	case err == nil:

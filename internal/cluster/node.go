@@ -50,11 +50,15 @@ type Config struct {
 	OnChange func(fsm.Change)
 	// LogOutput receives Raft's own warnings; nil discards them.
 	LogOutput io.Writer
+	// Now is the wall clock the leader stamps commands with (default
+	// time.Now; tests shift it to show skew changes nothing).
+	Now func() time.Time
 }
 
 // Node is one member of the replicated state machine.
 type Node struct {
 	id     string
+	now    func() time.Time
 	raft   *raft.Raft
 	fsm    *fsm.FSM
 	store  *raftboltdb.BoltStore
@@ -127,7 +131,10 @@ func Open(cfg Config) (*Node, error) {
 	rc.SnapshotInterval = 60 * time.Second
 	rc.TrailingLogs = 4096
 
-	n := &Node{id: cfg.NodeID, store: store, trans: trans, closed: make(chan struct{})}
+	n := &Node{id: cfg.NodeID, now: cfg.Now, store: store, trans: trans, closed: make(chan struct{})}
+	if n.now == nil {
+		n.now = time.Now
+	}
 	n.fsm = fsm.New(cfg.OnChange)
 
 	if len(bootstrap) > 0 {
@@ -223,7 +230,7 @@ func (n *Node) ProposeEncoded(ctx context.Context, cmd []byte) (fsm.Result, erro
 		defer cancel()
 	}
 	if n.raft.State() == raft.Leader {
-		if err := fsm.Stamp(cmd, time.Now()); err != nil {
+		if err := fsm.Stamp(cmd, n.now()); err != nil {
 			return fsm.Result{}, err
 		}
 		d, _ := ctx.Deadline()

@@ -108,7 +108,7 @@ func New(version string) *Metrics {
 	buildInfo.Set(1)
 	reg.MustRegister(
 		m.results, m.checksVec, m.durationVec, m.queueDelay, m.running,
-		m.flushDuration, m.flushBatch, m.flushErrors, m.notify.sent, m.notify.resends, m.notify.skew, buildInfo,
+		m.flushDuration, m.flushBatch, m.flushErrors, m.notify.sent, m.notify.resends, m.notify.skew, m.notify.drift, buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

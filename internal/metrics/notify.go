@@ -11,6 +11,7 @@ type notifySeries struct {
 	sent    *prometheus.CounterVec
 	resends *prometheus.CounterVec
 	skew    *prometheus.GaugeVec
+	drift   prometheus.Gauge
 }
 
 func newNotifySeries() notifySeries {
@@ -27,8 +28,16 @@ func newNotifySeries() notifySeries {
 			Name: "custodes_clock_skew_seconds",
 			Help: "A peer's wall clock minus this node's, measured NTP-style over node RPC. custodes' decisions never compare wall clocks of different nodes; this is a warning only.",
 		}, []string{"peer"}),
+		drift: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "custodes_config_drift_nodes",
+			Help: "Nodes whose declared config file differs from the config in force (last writer wins by log order).",
+		}),
 	}
 }
+
+// SetConfigDrift records how many nodes' config files differ from the
+// config in force.
+func (m *Metrics) SetConfigDrift(nodes int) { m.notify.drift.Set(float64(nodes)) }
 
 // ObserveNotification records one send attempt of the dispatcher.
 func (m *Metrics) ObserveNotification(provider string, err error, resend bool) {
