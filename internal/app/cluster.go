@@ -436,14 +436,7 @@ type batchesRequest struct {
 // Appends are idempotent by (origin, seq), so asking several peers for the
 // same origin is harmless.
 func (c *clusterRuntime) replicate(ctx context.Context) {
-	t := time.NewTicker(replicateEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, replicateEvery, false, func(ctx context.Context) {
 		for _, m := range c.gossip.Members() {
 			if m.ID == c.a.nodeID || m.Status != gossip.StatusAlive {
 				continue
@@ -452,7 +445,7 @@ func (c *clusterRuntime) replicate(ctx context.Context) {
 				c.a.log.Debug("history replication", "peer", m.ID, "err", err)
 			}
 		}
-	}
+	})
 }
 
 func (c *clusterRuntime) pullFrom(ctx context.Context, addr string) error {
@@ -514,14 +507,12 @@ func (c *clusterRuntime) checkNow(key string, owners []string) {
 // wall clocks of different machines; skew only warns (and is a metric).
 func (c *clusterRuntime) measureSkew(ctx context.Context) {
 	warned := map[string]time.Time{}
-	t := time.NewTicker(skewEvery)
-	defer t.Stop()
 	select { // first measurement once the peers have had time to join
 	case <-ctx.Done():
 		return
 	case <-time.After(5 * time.Second):
 	}
-	for {
+	every(ctx, skewEvery, true, func(ctx context.Context) {
 		for _, m := range c.gossip.Members() {
 			if m.ID == c.a.nodeID || m.Status != gossip.StatusAlive {
 				continue
@@ -541,12 +532,7 @@ func (c *clusterRuntime) measureSkew(ctx context.Context) {
 				c.a.log.Warn("clock skew with a peer: custodes does not depend on it, but check NTP", "peer", m.ID, "offset", s.Offset.Round(time.Millisecond), "rtt", s.RTT.Round(time.Microsecond))
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 func (c *clusterRuntime) skews() map[string]rpc.Skew {
@@ -563,33 +549,27 @@ func (c *clusterRuntime) skews() map[string]rpc.Skew {
 // the one in force (last writer wins by log order). It is a metric on every
 // node and a warning on the nodes whose file differs.
 func (c *clusterRuntime) watchDrift(ctx context.Context) {
-	t := time.NewTicker(10 * time.Second)
-	defer t.Stop()
 	warned := ""
-	for {
+	every(ctx, 10*time.Second, true, func(context.Context) {
 		f := c.a.node.FSM()
-		if cur := f.ConfigInForce(); cur != nil {
-			drifting := 0
-			mine := ""
-			for node, nc := range f.NodeConfigs() {
-				if nc.Hash != cur.Hash {
-					drifting++
-				}
-				if node == c.a.nodeID {
-					mine = nc.Hash
-				}
-			}
-			c.a.metrics.SetConfigDrift(drifting)
-			if mine != "" && mine != cur.Hash && warned != mine+cur.Hash {
-				warned = mine + cur.Hash
-				c.a.log.Warn("config drift: this node's file differs from the config in force, which node "+cur.Node+" declared last; the cluster uses that one",
-					"mine", shortHash(mine), "in_force", shortHash(cur.Hash))
-			}
-		}
-		select {
-		case <-ctx.Done():
+		cur := f.ConfigInForce()
+		if cur == nil {
 			return
-		case <-t.C:
 		}
-	}
+		drifting, mine := 0, ""
+		for node, nc := range f.NodeConfigs() {
+			if nc.Hash != cur.Hash {
+				drifting++
+			}
+			if node == c.a.nodeID {
+				mine = nc.Hash
+			}
+		}
+		c.a.metrics.SetConfigDrift(drifting)
+		if mine != "" && mine != cur.Hash && warned != mine+cur.Hash {
+			warned = mine + cur.Hash
+			c.a.log.Warn("config drift: this node's file differs from the config in force, which node "+cur.Node+" declared last; the cluster uses that one",
+				"mine", shortHash(mine), "in_force", shortHash(cur.Hash))
+		}
+	})
 }

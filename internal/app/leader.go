@@ -97,18 +97,11 @@ func (l *leaderLoops) run(ctx context.Context) {
 }
 
 func (l *leaderLoops) tick(ctx context.Context) {
-	t := time.NewTicker(tickEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := l.a.node.Propose(ctx, fsm.TypeTick, fsm.Tick{}); err != nil && ctx.Err() == nil {
-				l.a.log.Warn("tick not committed", "err", err)
-			}
+	every(ctx, tickEvery, false, func(ctx context.Context) {
+		if _, err := l.a.node.Propose(ctx, fsm.TypeTick, fsm.Tick{}); err != nil && ctx.Err() == nil {
+			l.a.log.Warn("tick not committed", "err", err)
 		}
-	}
+	})
 }
 
 // pushDeadlines arms one timer per push check at its deadline. The span
@@ -193,14 +186,7 @@ func later(a, b time.Time) time.Time {
 // interval while silent.
 func (l *leaderLoops) heartbeats(ctx context.Context) {
 	takeover := time.Now()
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, time.Second, false, func(context.Context) {
 		now := time.Now()
 		for _, s := range l.a.node.FSM().Monitors() {
 			if s.Kind != monitor.KindExternal || !s.Enabled || s.Heartbeat <= 0 {
@@ -216,17 +202,12 @@ func (l *leaderLoops) heartbeats(ctx context.Context) {
 				l.extSeen[s.Key] = now
 			}
 			l.extMu.Unlock()
-			if !late {
-				continue
+			if as := l.a.work.get(s.Key); late && as != nil {
+				l.a.record(as, monitor.Result{Monitor: s.Key, Node: l.a.nodeID, Time: l.a.now(), Success: false,
+					Errors: []string{fmt.Sprintf("heartbeat: no result pushed within %s", s.Heartbeat)}})
 			}
-			as := l.a.work.get(s.Key)
-			if as == nil {
-				continue
-			}
-			l.a.record(as, monitor.Result{Monitor: s.Key, Node: l.a.nodeID, Time: l.a.now(), Success: false,
-				Errors: []string{fmt.Sprintf("heartbeat: no result pushed within %s", s.Heartbeat)}})
 		}
-	}
+	})
 }
 
 // membership keeps Raft's configuration and the cluster's view of node
@@ -253,28 +234,22 @@ func (l *leaderLoops) deadMansSwitch(ctx context.Context) {
 		return
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
-	t := time.NewTicker(cfg.HeartbeatInterval)
-	defer t.Stop()
-	for {
+	every(ctx, cfg.HeartbeatInterval, true, func(ctx context.Context) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.HeartbeatURL, nil)
-		if err == nil {
-			resp, err := client.Do(req)
-			if err != nil {
-				if ctx.Err() == nil {
-					l.a.log.Warn("heartbeat-url not reached", "err", err)
-				}
-			} else {
-				io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-				resp.Body.Close()
-				if resp.StatusCode >= 300 {
-					l.a.log.Warn("heartbeat-url answered an error", "status", resp.Status)
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
+		if err != nil {
 			return
-		case <-t.C:
 		}
-	}
+		resp, err := client.Do(req)
+		if err != nil {
+			if ctx.Err() == nil {
+				l.a.log.Warn("heartbeat-url not reached", "err", err)
+			}
+			return
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			l.a.log.Warn("heartbeat-url answered an error", "status", resp.Status)
+		}
+	})
 }

@@ -164,11 +164,9 @@ func statFingerprint(path string) string {
 
 // pruneLoop applies the retention every hour.
 func (a *App) pruneLoop(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
+	every(ctx, time.Hour, true, func(ctx context.Context) {
 		cfg := a.cfg.Load()
-		now := time.Now()
+		now := a.now()
 		r := history.Retention{
 			ResultsBefore: now.Add(-cfg.Storage.Retention.Results),
 			RollupsBefore: now.Add(-cfg.Storage.Retention.Rollups),
@@ -177,10 +175,5 @@ func (a *App) pruneLoop(ctx context.Context) {
 		if err := a.store.Prune(ctx, r); err != nil && ctx.Err() == nil {
 			a.log.Error("pruning history", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
