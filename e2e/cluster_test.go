@@ -24,6 +24,9 @@ const clusterSecret = "e2e-cluster-secret-0123456789"
 type clusterOpts struct {
 	endpoints func(tg *target) string // YAML list items appended under endpoints:
 	extra     string                  // more top-level YAML
+	// perNode adds YAML endpoint items to one node's file only (drift).
+	perNode map[int]string
+	env     map[int][]string // extra environment per node (1-based)
 }
 
 func startCluster(t *testing.T, o clusterOpts) *testCluster {
@@ -76,8 +79,8 @@ endpoints:
     conditions: ["[STATUS] == 200"]
     alerts: [{type: webhook}]
 %s%s`, i, ip, ip, p.web, ip, p.bind, ip, p.gossip, strings.Join(join, ", "), clusterSecret,
-			c.sk.url(), c.tg.url("/api"), endpoints, o.extra)
-		n := startNode(t, fmt.Sprintf("n%d", i), "", fmt.Sprintf("%s:%d", ip, p.web), cfg)
+			c.sk.url(), c.tg.url("/api"), endpoints+o.perNode[i], o.extra)
+		n := startNode(t, fmt.Sprintf("n%d", i), "", fmt.Sprintf("%s:%d", ip, p.web), cfg, o.env[i]...)
 		c.nodes = append(c.nodes, n)
 	}
 	for _, n := range c.nodes {
@@ -439,4 +442,45 @@ endpoints:
 	if !strings.Contains(intruder.logs(), "refused") && !strings.Contains(intruder.logs(), "secret") && !strings.Contains(intruder.logs(), "key") {
 		t.Errorf("the intruder's log does not say why it could not join:\n%s", intruder.logs())
 	}
+}
+
+func TestClusterClockSkewChangesNothingButAWarning(t *testing.T) {
+	c := startCluster(t, clusterOpts{
+		env: map[int][]string{3: {"CUSTODES_TEST_CLOCK_OFFSET=5m"}},
+		perNode: map[int]string{2: `  - name: only-on-n2
+    group: drift
+    url: http://127.0.0.1:1/
+    conditions: ["[STATUS] == 200"]
+`},
+	})
+	c.waitFirstChecks()
+	c.tg.setFail("/api", 500)
+	eventually(t, 20*time.Second, "triggered", func() bool { return len(c.sk.accepted("triggered")) == 1 })
+	c.tg.setFail("/api", 0)
+	eventually(t, 20*time.Second, "resolved", func() bool { return len(c.sk.accepted("resolved")) == 1 })
+	time.Sleep(3 * time.Second)
+	if tr, rs := len(c.sk.accepted("triggered")), len(c.sk.accepted("resolved")); tr != 1 || rs != 1 {
+		t.Fatalf("with n3's clock 5 minutes ahead: %d triggered, %d resolved; want 1 and 1", tr, rs)
+	}
+	// The skew is measured and warned about.
+	eventually(t, 45*time.Second, "the skew warning and metric", func() bool {
+		_, body, err := c.nodes[0].tryGet("/metrics")
+		if err != nil {
+			return false
+		}
+		for _, l := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(l, `custodes_clock_skew_seconds{peer="n3"} `); ok {
+				var f float64
+				fmt.Sscan(v, &f)
+				return f > 290 && f < 310 && strings.Contains(c.nodes[0].logs(), "clock skew with a peer")
+			}
+		}
+		return false
+	})
+	// n2's file differs: the cluster reports drift.
+	eventually(t, 30*time.Second, "drift reported", func() bool {
+		_, body := c.nodes[0].get("/api/v1/cluster")
+		_, m, _ := c.nodes[0].tryGet("/metrics")
+		return strings.Contains(string(body), `"config_drift":true`) && !strings.Contains(string(m), "custodes_config_drift_nodes 0")
+	})
 }

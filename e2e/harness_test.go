@@ -60,7 +60,8 @@ type node struct {
 	config  string
 	apiAddr string // host:port of the HTTP API
 	cmd     *exec.Cmd
-	netns   string // run inside this network namespace ("" for none)
+	netns   string   // run inside this network namespace ("" for none)
+	env     []string // extra environment
 	logMu   sync.Mutex
 	log     bytes.Buffer
 	done    chan struct{}
@@ -68,12 +69,12 @@ type node struct {
 
 // startNode writes cfg to a fresh directory (or reuses dir when non-empty)
 // and starts custodes serve on it.
-func startNode(t *testing.T, name, dir, apiAddr, cfg string) *node {
+func startNode(t *testing.T, name, dir, apiAddr, cfg string, env ...string) *node {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	n := &node{t: t, name: name, dir: dir, apiAddr: apiAddr, config: filepath.Join(dir, "custodes.yaml")}
+	n := &node{t: t, name: name, dir: dir, apiAddr: apiAddr, config: filepath.Join(dir, "custodes.yaml"), env: env}
 	if err := os.WriteFile(n.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +91,9 @@ func (n *node) start() {
 		n.cmd = exec.Command("ip", "netns", "exec", n.netns, binary, "serve", "-c", n.config)
 	}
 	n.cmd.Dir = n.dir
+	if len(n.env) > 0 {
+		n.cmd.Env = append(os.Environ(), n.env...)
+	}
 	w := &lockedWriter{mu: &n.logMu, w: &n.log}
 	n.cmd.Stdout, n.cmd.Stderr = w, w
 	if err := n.cmd.Start(); err != nil {
