@@ -38,7 +38,14 @@ type clusterRuntime struct {
 
 	mu   sync.Mutex
 	skew map[string]rpc.Skew // by peer id
+
+	// confirming bounds fast-confirmation requests in flight: a node that
+	// loses its own network sees every monitor fail at once.
+	confirming chan struct{}
 }
+
+// maxConfirmRequests is how many check-now requests may be in flight.
+const maxConfirmRequests = 64
 
 // RPC methods besides the transport's own (propose, time).
 const (
@@ -68,7 +75,7 @@ func clusterIdentity(secret string) string {
 // newClusterRuntime opens the transport; Raft is opened by the caller over
 // raftTr, gossip starts in start.
 func newClusterRuntime(a *App, cfg *config.Config) (*clusterRuntime, error) {
-	c := &clusterRuntime{a: a, cfg: cfg.Cluster, skew: map[string]rpc.Skew{}}
+	c := &clusterRuntime{a: a, cfg: cfg.Cluster, skew: map[string]rpc.Skew{}, confirming: make(chan struct{}, maxConfirmRequests)}
 	tr, err := transport.Listen(transport.Config{
 		NodeID: cfg.Node.ID, Secret: []byte(cfg.Cluster.Secret),
 		Bind: cfg.Cluster.Bind, Advertise: cfg.Cluster.Advertise, Logger: a.log.With("component", "transport"),
@@ -492,7 +499,13 @@ func (c *clusterRuntime) checkNow(key string, owners []string) {
 		if addr == "" {
 			continue
 		}
+		select {
+		case c.confirming <- struct{}{}:
+		default:
+			continue // saturated: the peer checks at its own phase anyway
+		}
 		go func() {
+			defer func() { <-c.confirming }()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
 			var ok bool
