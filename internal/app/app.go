@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -80,8 +81,10 @@ type App struct {
 	ln      net.Listener
 	lock    *os.File
 	ready   atomic.Bool
-	stop    chan struct{} // closed to stop the node (cluster leave)
-	once    sync.Once
+	// declaredHash is the hash of the config this node declared last.
+	declaredHash atomic.Value  // string
+	stop         chan struct{} // closed to stop the node (cluster leave)
+	once         sync.Once
 }
 
 // now is this node's wall clock (see Options.ClockOffset).
@@ -168,7 +171,7 @@ func build(ctx context.Context, o Options) (a *App, err error) {
 	if err != nil {
 		return a, err
 	}
-	a.obs = newObservations(a.node, a.log, 10*time.Millisecond)
+	a.obs = newObservations(a.node, a.log, observationWindow)
 	a.work = newWork(a)
 	a.sched = scheduler.New(scheduler.Options{Concurrency: concurrency(cfg), Check: a.check})
 	a.leader = newLeaderLoops(a)
@@ -325,6 +328,10 @@ func (a *App) startup(ctx context.Context) error {
 		go a.declareRetrying(ctx)
 	}
 	a.work.reassign()
+	// Loading and declaring thousands of monitors leaves a large transient
+	// heap (YAML, the declaration's JSON); give it back now rather than
+	// carry it as resident memory.
+	debug.FreeOSMemory()
 	return nil
 }
 

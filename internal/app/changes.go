@@ -54,12 +54,15 @@ func (q *changeQueue) run(a *App) func(context.Context) {
 	return func(ctx context.Context) {
 		halt := time.NewTicker(time.Second)
 		defer halt.Stop()
+		var ev eventBuffer
+		defer ev.flush(context.Background(), a) // what is buffered at shutdown
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-q.wake:
 			case <-halt.C:
+				ev.flush(ctx, a)
 				if err := a.node.FSM().Err(); err != nil {
 					select {
 					case q.halted <- err:
@@ -74,7 +77,10 @@ func (q *changeQueue) run(a *App) func(context.Context) {
 				monitors = monitors || c.Monitors
 				outbox = outbox || c.Outbox
 				push = push || len(c.Push) > 0 || c.Restored
-				a.writeEvents(ctx, c)
+				ev.add(c)
+			}
+			if len(ev.events) >= maxBufferedEvents {
+				ev.flush(ctx, a)
 			}
 			if monitors {
 				a.work.reassign()
@@ -90,32 +96,50 @@ func (q *changeQueue) run(a *App) func(context.Context) {
 	}
 }
 
-// writeEvents records status changes as Gatus events (HEALTHY/UNHEALTHY,
-// START before a monitor's first). "degraded" is not an event: Gatus has
-// no such state, and the monitor is not down.
-func (a *App) writeEvents(ctx context.Context, c fsm.Change) {
-	var evs []history.Event
+// maxBufferedEvents flushes the event buffer early.
+const maxBufferedEvents = 5000
+
+// eventBuffer collects the history events derived from applied commands and
+// writes them at most once a second, in one batch whose Seq is the highest
+// log index it covers: writes stay one transaction per second however many
+// commands are applied, and a replay after a restart (indexes at or below
+// the watermark) is ignored.
+type eventBuffer struct {
+	events []history.Event
+	last   uint64
+}
+
+// add records status changes as Gatus events (HEALTHY/UNHEALTHY, START
+// before a monitor's first). "degraded" is not an event: Gatus has no such
+// state, and the monitor is not down.
+func (b *eventBuffer) add(c fsm.Change) {
 	for _, act := range c.Actions {
 		sc, ok := act.(incident.StatusChanged)
-		if !ok {
+		if !ok || c.Index == 0 {
 			continue
 		}
 		if sc.Previous == "" {
-			evs = append(evs, history.Event{Monitor: sc.Monitor, Type: history.EventStart, Time: c.At})
+			b.events = append(b.events, history.Event{Monitor: sc.Monitor, Type: history.EventStart, Time: c.At})
 		}
 		switch sc.Status {
 		case incident.StatusDown:
-			evs = append(evs, history.Event{Monitor: sc.Monitor, Type: history.EventUnhealthy, Time: c.At})
+			b.events = append(b.events, history.Event{Monitor: sc.Monitor, Type: history.EventUnhealthy, Time: c.At})
 		case incident.StatusUp:
 			if sc.Previous == incident.StatusDown || sc.Previous == "" {
-				evs = append(evs, history.Event{Monitor: sc.Monitor, Type: history.EventHealthy, Time: c.At})
+				b.events = append(b.events, history.Event{Monitor: sc.Monitor, Type: history.EventHealthy, Time: c.At})
 			}
 		}
+		b.last = max(b.last, c.Index)
 	}
-	if len(evs) == 0 || c.Index == 0 {
+}
+
+func (b *eventBuffer) flush(ctx context.Context, a *App) {
+	if len(b.events) == 0 {
 		return
 	}
-	if _, err := a.store.Append(ctx, history.Batch{Origin: eventsOrigin, Seq: c.Index, Events: evs}); err != nil {
-		a.log.Error("writing events", "index", c.Index, "err", err)
+	if _, err := a.store.Append(ctx, history.Batch{Origin: eventsOrigin, Seq: b.last, Events: b.events}); err != nil {
+		a.log.Error("writing events (kept for the next try)", "index", b.last, "err", err)
+		return
 	}
+	b.events = nil
 }

@@ -146,7 +146,9 @@ func (c *clusterRuntime) tags(cfg *config.Config) map[string]string {
 	role := gossip.RoleVoter
 	tags := map[string]string{gossip.TagRPCAddr: c.tr.Advertise(), gossip.TagRole: role,
 		gossip.TagVersion: c.a.opts.Version}
-	if d, err := declaration(cfg); err == nil {
+	if h, ok := c.a.declaredHash.Load().(string); ok {
+		tags[gossip.TagConfigHash] = shortHash(h)
+	} else if d, err := declaration(cfg); err == nil {
 		if h, err := declaredHash(d); err == nil {
 			tags[gossip.TagConfigHash] = shortHash(h)
 		}

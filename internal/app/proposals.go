@@ -36,6 +36,12 @@ type observations struct {
 
 const maxPendingObservations = 100_000
 
+// observationWindow is how long a burst of observations may gather into
+// one command: long enough to batch the first results of thousands of
+// monitors, short enough for the notification to leave well within 100 ms
+// of the check that crossed the threshold.
+const observationWindow = 25 * time.Millisecond
+
 // proposeTimeout bounds one Observe proposal.
 const proposeTimeout = 3 * time.Second
 

@@ -33,10 +33,12 @@ func (a *App) declare(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	a.declaredHash.Store(hash)
 	cur := a.node.FSM().ConfigInForce()
 	if cur != nil && cur.Hash == hash {
 		res, err := a.node.Propose(ctx, fsm.TypeDeclareConfig, fsm.DeclareConfig{Node: a.nodeID, Hash: hash, HashOnly: true})
 		if err == nil && res.Err == nil {
+			a.forgetDeclaredMonitors(cfg)
 			return nil
 		}
 		// The config changed meanwhile: declare it in full.
@@ -48,7 +50,20 @@ func (a *App) declare(ctx context.Context, cfg *config.Config) error {
 	if res.Err != nil {
 		return fmt.Errorf("the cluster refused the config: %w", res.Err)
 	}
+	a.forgetDeclaredMonitors(cfg)
 	return nil
+}
+
+// forgetDeclaredMonitors drops the loaded file's monitors once the cluster
+// has them: the replicated state is where monitors live from then on, and
+// a second copy of thousands of specs is resident memory for nothing.
+func (a *App) forgetDeclaredMonitors(cfg *config.Config) {
+	if a.cfg.Load() != cfg {
+		return // a newer file was loaded meanwhile
+	}
+	slim := *cfg
+	slim.Monitors = nil
+	a.cfg.CompareAndSwap(cfg, &slim)
 }
 
 // declaration is what of a config file the cluster agrees on.

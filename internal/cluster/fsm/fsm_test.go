@@ -421,3 +421,24 @@ func TestNotifierDownReportedThroughTheOthers(t *testing.T) {
 		t.Fatal("slack not recorded as failing")
 	}
 }
+
+func TestMattersToEngine(t *testing.T) {
+	l := &log{t: t, at: t0}
+	l.add(TypeDeclareConfig, declared(t, "h1", spec(t, "g_api", webhookAlert())))
+	f := New(nil)
+	applyAll(t, f, l.cmds)
+	if f.MattersToEngine("g_api", "n1") {
+		t.Fatal("a success on a monitor nobody reported on cannot matter")
+	}
+	f.Apply(2, l.add(TypeObserve, Observe{Observations: []incident.Observed{observed("g_api", "n1", false, 1, 1)}}))
+	if !f.MattersToEngine("g_api", "n1") {
+		t.Fatal("n1 has a (failing) view: its success must be reported")
+	}
+	if f.MattersToEngine("g_api", "n2") {
+		t.Fatal("n2 has no view and no incident is open")
+	}
+	f.Apply(3, l.add(TypeObserve, Observe{Observations: []incident.Observed{observed("g_api", "n1", false, 2, 1)}}))
+	if !f.MattersToEngine("g_api", "n2") {
+		t.Fatal("an incident is open: a new checker's success may resolve it")
+	}
+}

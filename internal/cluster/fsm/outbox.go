@@ -290,3 +290,18 @@ func (f *FSM) MonitorStatuses() map[string]MonitorStatus {
 	}
 	return out
 }
+
+// MattersToEngine reports whether a success observed by node on monitor
+// can change anything: the node has a view to replace, or an incident is
+// open (its success may help resolve it). Healthy monitors seen by a node
+// for the first time then cost no Raft traffic at all.
+func (f *FSM) MattersToEngine(monitor, node string) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	m := f.st.Engine.Monitors[monitor]
+	if m == nil {
+		return false
+	}
+	_, hasView := m.Views[node]
+	return hasView || m.Open != nil
+}
