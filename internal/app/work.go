@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,10 +21,44 @@ import (
 type assigned struct {
 	spec *monitor.Spec
 	plan assign.Plan
-	mu   sync.Mutex
-	obs  *incident.Observer // guarded by mu
-	// failing is whether this node's last result failed (guarded by mu).
+	view *view
+}
+
+// view is this node's running judgement of one monitor. It outlives
+// reassignments (every monitor is reassigned when any monitor or member
+// changes), so an unrelated change neither restarts a streak nor re-reports
+// it.
+type view struct {
+	mu  sync.Mutex
+	obs *incident.Observer      // guarded by mu
+	cfg incident.ObserverConfig // what obs was configured with; guarded by mu
+	// failing: the streak had reached a failure threshold (or tripped the
+	// rate rule) at the last result; guarded by mu.
 	failing bool
+}
+
+// keepView returns prev's view reconfigured for cfg, or a new one when
+// there is no prev. A view whose config or set of checkers changed reports
+// its next result whatever it is, so the engine's view of this node (which
+// it may have dropped while the node was away) is current again.
+func keepView(prev *assigned, cfg incident.ObserverConfig, owners []string) (*view, error) {
+	if prev == nil {
+		o, err := incident.NewObserver(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &view{obs: o, cfg: cfg}, nil
+	}
+	v := prev.view
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !reflect.DeepEqual(v.cfg, cfg) || !slices.Equal(prev.plan.Owners, owners) {
+		if err := v.obs.Reconfigure(cfg); err != nil {
+			return v, err // validated at load: keep judging as before
+		}
+		v.cfg = cfg
+	}
+	return v, nil
 }
 
 // work is this node's share of the monitors, rebuilt when the monitor set
@@ -82,36 +118,26 @@ func (w *work) reassign() {
 			cp.Client.SourceIP = source
 			s = &cp
 		}
-		as := &assigned{spec: s, plan: p}
-		if prev := old[p.Key]; prev != nil {
-			prev.mu.Lock()
-			as.obs = prev.obs
-			prev.mu.Unlock()
-		}
-		cfg := observerConfig(w.a.nodeID, s)
-		if as.obs == nil {
-			o, err := incident.NewObserver(cfg)
-			if err != nil {
-				w.a.log.Error("monitor not observed", "monitor", s.Key, "err", err)
-				continue
-			}
-			as.obs = o
-		} else if err := as.obs.Reconfigure(cfg); err != nil {
+		v, err := keepView(old[p.Key], observerConfig(w.a.nodeID, s), p.Owners)
+		if v == nil {
+			w.a.log.Error("monitor not observed", "monitor", s.Key, "err", err)
+			continue
+		} else if err != nil {
 			w.a.log.Error("monitor observer not reconfigured", "monitor", s.Key, "err", err)
 		}
+		as := &assigned{spec: s, plan: p, view: v}
 		next[p.Key] = as
 		jobs = append(jobs, scheduler.Job{Key: p.Key, Interval: s.Interval, Timeout: s.Timeout(), Offset: p.Offset})
 	}
 	// External endpoints are observed where their results are recorded.
 	for _, s := range specs {
 		if s.Enabled && s.Kind == monitor.KindExternal {
-			as := &assigned{spec: s, plan: assign.Plan{Key: s.Key, Vantage: 1, Confirm: 1}}
-			if prev := old[s.Key]; prev != nil && prev.obs != nil {
-				as.obs = prev.obs
-				as.obs.Reconfigure(observerConfig(w.a.nodeID, s))
-			} else if o, err := incident.NewObserver(observerConfig(w.a.nodeID, s)); err == nil {
-				as.obs = o
+			v, err := keepView(old[s.Key], observerConfig(w.a.nodeID, s), nil)
+			if v == nil {
+				w.a.log.Error("external endpoint not observed", "monitor", s.Key, "err", err)
+				continue
 			}
+			as := &assigned{spec: s, plan: assign.Plan{Key: s.Key, Vantage: 1, Confirm: 1}, view: v}
 			next[s.Key] = as
 		}
 	}
@@ -168,18 +194,22 @@ func (a *App) record(as *assigned, r monitor.Result) {
 		a.log.Warn("result not stored", "monitor", r.Monitor, "err", err) // only while shutting down
 	}
 	a.metrics.ObserveResult(as.spec, &r)
-	as.mu.Lock()
-	ev, ok := as.obs.Record(&r)
-	firstFailure := !r.Success && !as.failing
-	as.failing = !r.Success
-	as.mu.Unlock()
+	v := as.view
+	v.mu.Lock()
+	ev, ok := v.obs.Record(&r)
+	crossed := v.obs.Failing() && !v.failing
+	v.failing = v.obs.Failing()
+	v.mu.Unlock()
 	if ok && (!ev.Success || ev.RateTripped || a.node.FSM().MattersToEngine(ev.Monitor, ev.Node)) {
 		ev.Confirm = as.plan.Confirm
 		a.obs.Add(ev)
 	}
-	if firstFailure && a.cluster != nil && len(as.plan.Owners) > 1 {
-		// Fast confirmation: the other checkers look now instead of at
-		// their next phase, so an outage confirms in about one probe time.
+	if crossed && a.cluster != nil && len(as.plan.Owners) > 1 {
+		// Fast confirmation: once this node's streak reaches the failure
+		// threshold, the other checkers look now instead of at their next
+		// phase, so the outage confirms in about one probe time. Asking
+		// earlier (at the first failure) would add checks to every
+		// streak, and a blip shorter than the thresholds would page.
 		a.cluster.checkNow(r.Monitor, as.plan.Owners)
 	}
 }

@@ -153,6 +153,14 @@ func (o *Observer) Record(r *monitor.Result) (e Observed, ok bool) {
 	}, true
 }
 
+// Failing reports whether, at the last result, the streak had reached a
+// failure threshold or the rate rule held: the engine counts this node as
+// seeing the monitor down.
+func (o *Observer) Failing() bool {
+	l := o.level()
+	return l.failure > 0 || l.tripped
+}
+
 // recordRate notes r and reports whether the rate rule holds at r.Time.
 func (o *Observer) recordRate(r *monitor.Result) bool {
 	if !r.Success && (!o.rate.Only5xx || r.Status >= 500 && r.Status <= 599) {

@@ -101,6 +101,46 @@ func TestObserverReportsOnlyChanges(t *testing.T) {
 	}
 }
 
+func TestObserverFailing(t *testing.T) {
+	tests := []struct {
+		name    string
+		alerts  []AlertPolicy
+		rate    *RateRule
+		results string // s: success, f: failure, one per 10 seconds
+		want    string // Failing after each result: x true, . false
+	}{
+		{"defaults: from the third failure on", nil, nil, "sffffsfff", "...xx...x"},
+		{"the lowest threshold of the enabled alerts", []AlertPolicy{
+			{Type: "a", Enabled: true, FailureThreshold: 4, SuccessThreshold: 1},
+			{Type: "b", Enabled: true, FailureThreshold: 2, SuccessThreshold: 1},
+			{Type: "c", FailureThreshold: 1, SuccessThreshold: 1},
+		}, nil, "fffs", ".xx."},
+		{"a tripped rate rule fails whatever the streak", []AlertPolicy{{Type: "a", Enabled: true, FailureThreshold: 9, SuccessThreshold: 9}},
+			&RateRule{MaxFailures: 1, Window: time.Minute}, "fsfsssss", "..xxxx.."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := NewObserver(ObserverConfig{Monitor: "web", Node: "n1", Alerts: tt.alerts, Rate: tt.rate})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got strings.Builder
+			for i, c := range tt.results {
+				r := monitor.Result{Time: t0.Add(time.Duration(i) * 10 * time.Second), Success: c == 's'}
+				o.Record(&r)
+				if o.Failing() {
+					got.WriteByte('x')
+				} else {
+					got.WriteByte('.')
+				}
+			}
+			if got.String() != tt.want {
+				t.Errorf("Failing after %s: got %s, want %s", tt.results, got.String(), tt.want)
+			}
+		})
+	}
+}
+
 func TestObserverRateRule(t *testing.T) {
 	tests := []struct {
 		name    string
