@@ -62,6 +62,23 @@ func TestConfirmKOfN(t *testing.T) {
 			},
 		},
 		{
+			// A node cut off from the others counted only itself (k 1);
+			// right after the heal it reports what it saw there. With the
+			// newest k, n3's single failing view would page.
+			name: "a stale k of 1 from a healed node does not lower k",
+			steps: []kStep{
+				{event: pass("n1", 2), statuses: []string{"web:up"}},
+				{event: fail("n3", 6), statuses: []string{"web:degraded"}},
+				{event: Observed{Monitor: "web", Node: "n2", Success: true, Streak: 40, Confirm: 1}},
+				{event: pass("n2", 2)},
+				// k drops only when every view's node counts fewer
+				// checkers, e.g. after the others left.
+				{event: NodeGone{Node: "n1"}},
+				{event: Released{Monitor: "web", Node: "n2"}},
+				{event: Observed{Monitor: "web", Node: "n3", Success: false, Streak: 7, Confirm: 1}, notes: []string{trig}, statuses: []string{"web:down"}},
+			},
+		},
+		{
 			name: "hysteresis: fewer than confirm failing does not resolve",
 			steps: []kStep{
 				{event: fail("n1", 3), statuses: []string{"web:degraded"}},

@@ -17,7 +17,8 @@ type Observed struct {
 	RateTripped bool     `json:"rate_tripped,omitempty"`
 	Errors      []string `json:"errors,omitempty"`
 	// Confirm is the effective k (how many observers must agree), computed
-	// by the sender from its membership view; <= 0 means 1.
+	// by the sender from its membership view; <= 0 means 1. The engine
+	// needs the largest k among the current views.
 	Confirm int `json:"confirm,omitempty"`
 }
 

@@ -75,7 +75,18 @@ func (m *model) failing(mon string, r modelRule) int {
 	return n
 }
 
+// k is the largest k the views carried when the last one arrived.
 func (m *model) k(mon string) int { return max(1, m.confirm[mon]) }
+
+func (m *model) updateK(mon string) {
+	k := 0
+	for _, v := range m.views[mon] {
+		k = max(k, v.Confirm, 1)
+	}
+	if k > 0 {
+		m.confirm[mon] = k
+	}
+}
 
 func (m *model) inMaintenance(mon string, now time.Time) bool {
 	f := m.pol[mon].InMaintenance
@@ -89,7 +100,7 @@ func (m *model) apply(e Event) {
 			m.views[e.Monitor] = map[string]Observed{}
 		}
 		m.views[e.Monitor][e.Node] = e
-		m.confirm[e.Monitor] = e.Confirm
+		m.updateK(e.Monitor)
 	case NodeGone:
 		for _, vs := range m.views {
 			delete(vs, e.Node)

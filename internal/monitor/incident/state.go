@@ -32,7 +32,7 @@ type State struct {
 // MonitorState is what the engine knows of one monitor.
 type MonitorState struct {
 	Status  Status          `json:"status,omitempty"`
-	Confirm int             `json:"confirm"` // from the newest Observed
+	Confirm int             `json:"confirm"` // the largest k of the views (see confirmNeeded)
 	Views   map[string]View `json:"views,omitempty"`
 	Alerts  []AlertState    `json:"alerts,omitempty"` // parallel to the rules in force
 	Open    *Incident       `json:"open,omitempty"`
@@ -49,6 +49,8 @@ type View struct {
 	RateTripped bool      `json:"rate_tripped,omitempty"`
 	Errors      []string  `json:"errors,omitempty"`
 	At          time.Time `json:"at"` // when it was committed
+	// Confirm is the k its node's membership view gave (Observed.Confirm).
+	Confirm int `json:"confirm,omitempty"`
 }
 
 // AlertState is the engine's state of one alert of a monitor.

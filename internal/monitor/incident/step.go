@@ -78,8 +78,9 @@ func (s *State) observe(p Policies, e Observed, now time.Time) []Action {
 		RateTripped: e.RateTripped,
 		Errors:      cleanErrors(e.Errors),
 		At:          now,
+		Confirm:     max(e.Confirm, 1),
 	}
-	m.Confirm = max(e.Confirm, 1)
+	m.Confirm = m.confirmNeeded()
 	return s.evaluate(nil, e.Monitor, m, pol, now)
 }
 
@@ -128,6 +129,26 @@ func (s *State) dropView(acts []Action, p Policies, key, node string) []Action {
 	pol, _ := p.Policy(key)
 	var buf [4]rule
 	return m.updateStatus(acts, key, appendRules(buf[:0], pol.Alerts))
+}
+
+// confirmNeeded is k: the largest of the views' own k. Each node computes
+// k from its membership view, and a node that was cut off (it counted only
+// itself: k = 1) reports what it saw there after the heal, before its
+// gossip catches up. Taking the newest k, one such report would let a
+// single failing view page; taking the largest, a stale node can only make
+// a page wait until it catches up. Views from before View.Confirm existed
+// keep the monitor's k. It is recomputed when a view arrives, not when one
+// is dropped: dropping changes no latch (the remaining nodes, reassigned,
+// report again with their new k).
+func (m *MonitorState) confirmNeeded() int {
+	k := 0
+	for _, v := range m.Views {
+		k = max(k, v.Confirm)
+	}
+	if k == 0 {
+		k = m.Confirm
+	}
+	return max(k, 1)
 }
 
 // evaluate re-derives a monitor's latches, incident, notifications and
