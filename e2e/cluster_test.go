@@ -401,10 +401,11 @@ func TestClusterWritesThroughAnyNodeAndWrongSecretRefused(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("POST at follower %s: %d %s", follower.name, code, resp)
 	}
-	eventually(t, 10*time.Second, "the monitor on another node", func() bool {
-		code, _ := other.get("/api/v1/monitors/api_web")
-		return code == 200
-	})
+	// Reads are linearizable: acknowledged through one node, the write is
+	// seen at once through any other (it waits for the leader's read index).
+	if code, resp := other.get("/api/v1/monitors/api_web"); code != 200 {
+		t.Fatalf("GET at %s right after the POST was acknowledged at %s: %d %s", other.name, follower.name, code, resp)
+	}
 	eventually(t, 15*time.Second, "the new monitor checked", func() bool { return c.tg.hitCount("/web") >= 3 })
 	if code, resp := other.do("PUT", "/api/v1/monitors/core_api", strings.Replace(body, `"name":"web","group":"api"`, `"name":"api","group":"core"`, 1), "e2e-admin-token-0123456789"); code != 409 {
 		t.Fatalf("replacing a file-declared monitor through the API: %d %s, want 409", code, resp)
@@ -414,6 +415,9 @@ func TestClusterWritesThroughAnyNodeAndWrongSecretRefused(t *testing.T) {
 	}
 	if code, resp := other.do("DELETE", "/api/v1/monitors/api_web", "", "e2e-admin-token-0123456789"); code != 204 {
 		t.Fatalf("DELETE: %d %s", code, resp)
+	}
+	if code, resp := follower.get("/api/v1/monitors/api_web"); code != 404 {
+		t.Fatalf("GET at %s right after the DELETE was acknowledged at %s: %d %s", follower.name, other.name, code, resp)
 	}
 
 	// A node with another secret cannot join.

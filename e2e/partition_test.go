@@ -144,6 +144,14 @@ endpoints:
 	if got := len(sk.accepted("triggered")); got != 1 {
 		t.Fatalf("%d triggered during the partition, want exactly 1 (from the majority)", got)
 	}
+	// The cut-off node cannot confirm its copy is current: a read says so,
+	// unless it asks for that copy as it is.
+	if code, body := old.get("/api/v1/incidents"); code != 503 {
+		t.Fatalf("GET /api/v1/incidents on the cut-off %s: %d %s, want 503", old.name, code, body)
+	}
+	if code, body := old.get("/api/v1/incidents?stale"); code != 200 {
+		t.Fatalf("GET /api/v1/incidents?stale on the cut-off %s: %d %s, want 200", old.name, code, body)
+	}
 
 	// Heal: nothing is re-sent.
 	lab.cut(idx, false)

@@ -22,6 +22,10 @@ import (
 // decided them, incidents, notifications, push pings, and writes. Writes
 // are committed through the cluster leader before they are acknowledged.
 type Control interface {
+	// Sync waits until this node holds every write acknowledged before the
+	// call, so the reads after it are linearizable; an error wrapping
+	// ErrUnavailable when that cannot be confirmed (no quorum).
+	Sync(ctx context.Context) error
 	MonitorStates() map[string]MonitorState
 	Incidents() []incident.Incident
 	Ack(ctx context.Context, id, by string) error
@@ -153,9 +157,28 @@ func view(m *monitor.Spec, st MonitorState) monitorView {
 	return v
 }
 
+// consistent waits, unless the request asks for ?stale, until this node
+// holds every write acknowledged before the request, and answers 503 itself
+// when that cannot be confirmed. Without it a read through one node could
+// miss a write just acknowledged through another.
+func (s *server) consistent(w http.ResponseWriter, r *http.Request) bool {
+	if _, stale := r.URL.Query()["stale"]; stale {
+		return true
+	}
+	if err := s.control.Sync(r.Context()); err != nil {
+		textError(w, http.StatusServiceUnavailable, fmt.Sprintf(
+			"cannot confirm this node is up to date (%v); add ?stale to read its copy as it is", err))
+		return false
+	}
+	return true
+}
+
 func (s *server) listMonitors(w http.ResponseWriter, r *http.Request) {
 	if s.control == nil {
 		http.NotFound(w, r)
+		return
+	}
+	if !s.consistent(w, r) {
 		return
 	}
 	states := s.control.MonitorStates()
@@ -167,8 +190,15 @@ func (s *server) listMonitors(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) getMonitor(w http.ResponseWriter, r *http.Request) {
+	if s.control == nil {
+		http.NotFound(w, r)
+		return
+	}
+	if !s.consistent(w, r) {
+		return
+	}
 	m, ok := s.lookup(r)
-	if !ok || s.control == nil {
+	if !ok {
 		textError(w, http.StatusNotFound, "monitor not found")
 		return
 	}
@@ -235,6 +265,9 @@ func (s *server) listIncidents(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if !s.consistent(w, r) {
+		return
+	}
 	out := s.control.Incidents()
 	if out == nil {
 		out = []incident.Incident{}
@@ -265,6 +298,9 @@ func (s *server) ackIncident(w http.ResponseWriter, r *http.Request) {
 func (s *server) listNotifications(w http.ResponseWriter, r *http.Request) {
 	if s.control == nil {
 		http.NotFound(w, r)
+		return
+	}
+	if !s.consistent(w, r) {
 		return
 	}
 	limit := 100

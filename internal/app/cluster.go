@@ -55,6 +55,7 @@ const (
 	methodRaftState     = "raft-state"
 	methodExternal      = "external-result"
 	methodRemoveServer  = "remove-server"
+	methodReadIndex     = "read-index"
 	replicateEvery      = time.Second
 	batchesPerCall      = 20
 	skewEvery           = 30 * time.Second
@@ -113,6 +114,9 @@ func (c *clusterRuntime) start(ctx context.Context) error {
 	})
 	rpc.Handle(c.srv, methodExternal, func(ctx context.Context, _ string, r externalResult) (struct{}, error) {
 		return struct{}{}, a.pushExternalHere(ctx, r.Result)
+	})
+	rpc.Handle(c.srv, methodReadIndex, func(ctx context.Context, _ string, _ struct{}) (uint64, error) {
+		return node.ReadIndex(ctx)
 	})
 	rpc.Handle(c.srv, methodRemoveServer, func(ctx context.Context, _ string, id string) (struct{}, error) {
 		return struct{}{}, c.removeServer(ctx, id)
@@ -516,6 +520,25 @@ func (c *clusterRuntime) checkNow(key string, owners []string) {
 			}
 		}()
 	}
+}
+
+// readIndex is the leader's read index (see cluster.Node.ReadIndex), asked
+// of the leader when this node follows.
+func (c *clusterRuntime) readIndex(ctx context.Context) (uint64, error) {
+	node := c.a.node
+	if node.IsLeader() {
+		return node.ReadIndex(ctx)
+	}
+	leader := node.Leader()
+	addr := c.rpcAddr(leader)
+	if leader == "" || addr == "" {
+		return 0, cluster.ErrNotLeader
+	}
+	var idx uint64
+	if err := c.cli.Call(ctx, addr, methodReadIndex, struct{}{}, &idx); err != nil {
+		return 0, fmt.Errorf("read index from leader %s: %w", leader, err)
+	}
+	return idx, nil
 }
 
 // measureSkew compares wall clocks with every peer. Decisions never compare

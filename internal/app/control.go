@@ -59,6 +59,28 @@ func (c control) propose(ctx context.Context, t fsm.Type, body any) error {
 	return res.Err
 }
 
+// syncTimeout bounds how long a read waits to be confirmed up to date.
+const syncTimeout = 5 * time.Second
+
+// Sync waits until this node's state holds every write acknowledged before
+// the call: the leader's read index, asked for over RPC by a follower. A
+// single node applies a write before acknowledging it.
+func (c control) Sync(ctx context.Context) error {
+	if c.a.cluster == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	idx, err := c.a.cluster.readIndex(ctx)
+	if err == nil {
+		err = c.a.node.WaitApplied(ctx, idx)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", api.ErrUnavailable, err)
+	}
+	return nil
+}
+
 func (c control) Ack(ctx context.Context, id, by string) error {
 	return c.propose(ctx, fsm.TypeAck, fsm.Ack{Incident: id, By: by})
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -71,6 +72,11 @@ type Node struct {
 	// (set by the cluster transport; nil on a single node).
 	forwardMu sync.RWMutex
 	forward   Forwarder
+
+	// barrierTerm is the last term in which this node, leading, applied a
+	// barrier: from then on its state machine holds every earlier term's
+	// committed commands (see ReadIndex).
+	barrierTerm atomic.Uint64
 }
 
 // Forwarder proposes a command through the current leader.
@@ -306,6 +312,51 @@ func (n *Node) WaitLeader(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// ReadIndex is Raft's read index (Ongaro's thesis, §6.4), counted in state
+// machine commands: once a node's state machine has applied the returned
+// index (WaitApplied), it holds every write acknowledged before ReadIndex
+// was called, so a read served there is linearizable. Only the leader
+// answers; a deposed one (frozen, cut off) gets an error from its quorum.
+func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
+	if n.raft.State() != raft.Leader {
+		return 0, ErrNotLeader
+	}
+	if term := n.raft.CurrentTerm(); n.barrierTerm.Load() != term {
+		// A new leader's commit index covers earlier terms' entries only
+		// once an entry of its own term is committed: the barrier commits
+		// one and waits until everything before it is applied here.
+		if err := n.Barrier(ctx); err != nil {
+			return 0, fmt.Errorf("cluster: read index: %w", err)
+		}
+		n.barrierTerm.Store(term)
+	}
+	// Every write this leader acknowledged was applied here first.
+	idx := n.fsm.Applied()
+	if err := n.VerifyLeader(ctx); err != nil {
+		return 0, fmt.Errorf("cluster: read index: %w", err)
+	}
+	return idx, nil
+}
+
+// WaitApplied blocks until this node's state machine has applied index.
+func (n *Node) WaitApplied(ctx context.Context, index uint64) error {
+	if n.fsm.Applied() >= index {
+		return nil
+	}
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for n.fsm.Applied() < index {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cluster: waiting to apply index %d (at %d): %w", index, n.fsm.Applied(), ctx.Err())
+		case <-n.closed:
+			return errors.New("cluster: node closed")
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // Barrier waits until every command committed before it is applied here.
