@@ -17,9 +17,8 @@ import (
 // inmemCluster is three nodes on raft's in-memory transport, fully
 // connected; a test cuts links with partition.
 type inmemCluster struct {
-	nodes  map[string]*Node
-	trans  map[string]*raft.InmemTransport
-	forget func()
+	nodes map[string]*Node
+	trans map[string]*raft.InmemTransport
 }
 
 func newInmemCluster(t *testing.T, ids ...string) *inmemCluster {
