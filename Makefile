@@ -6,7 +6,7 @@ STATICCHECK_VERSION := v0.8.2
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    := -s -w -X github.com/custodes/custodes/internal/cli.Version=$(VERSION)
 
-.PHONY: run build test test-unit test-e2e lint fuzz bench soak tools clean
+.PHONY: run build test test-unit test-e2e test-soak lint fuzz bench soak tools clean
 
 ## run: one node, embedded SQLite in ./data, the example config (web UI/API on :8080)
 run:
@@ -16,8 +16,8 @@ run:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/custodes ./cmd/custodes
 
-## test: everything CI runs — lint, unit tests with the race detector, short fuzzing, end-to-end
-test: lint test-unit fuzz test-e2e
+## test: everything CI runs — lint, unit tests with the race detector, short fuzzing, end-to-end, a 2-minute soak
+test: lint test-unit fuzz test-e2e test-soak
 
 test-unit:
 	$(GO) test -race -count=1 -timeout 15m $(shell $(GO) list ./... | grep -v /e2e)
@@ -41,10 +41,15 @@ fuzz:
 bench:
 	$(GO) run ./bench $(BENCHFLAGS)
 
-## soak: randomized fault soak, SOAK_DURATION (default 10m)
+## soak: randomized fault soak, SOAK_DURATION (default 10m), a random seed unless SOAKFLAGS='-seed N'
 SOAK_DURATION ?= 10m
 soak:
 	$(GO) run ./bench/soak -duration $(SOAK_DURATION) $(SOAKFLAGS)
+
+## test-soak: the CI soak: 2 minutes, a fixed seed so a failure replays the same schedule
+SOAK_CI_SEED ?= 7
+test-soak:
+	$(GO) run ./bench/soak -duration 2m -seed $(SOAK_CI_SEED)
 
 tools:
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
