@@ -106,6 +106,10 @@ func reprint(o options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bench: %s: %v\n", o.reprint, err)
 		return 1
 	}
+	if err := rep.validate(); err != nil {
+		fmt.Fprintf(stderr, "bench: %s: %v\n", o.reprint, err)
+		return 1
+	}
 	rep.Goals = evaluateGoals(&rep)
 	printTable(stdout, &rep)
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
@@ -419,3 +423,18 @@ func fsType(dir string) string {
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// validate rejects a saved report the table and chart cannot draw.
+func (r *report) validate() error {
+	for i, row := range r.Rows {
+		if row.Monitors <= 0 {
+			return fmt.Errorf("rows[%d] (%q): monitors %d, want > 0", i, row.Name, row.Monitors)
+		}
+	}
+	if c := r.Cluster; c != nil && c.Load != nil {
+		if c.Load.Monitors <= 0 || !strings.HasPrefix(c.Load.Name, "cluster ") {
+			return fmt.Errorf("cluster.load: name %q, monitors %d: want \"cluster ...\" and > 0", c.Load.Name, c.Load.Monitors)
+		}
+	}
+	return nil
+}

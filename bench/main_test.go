@@ -114,4 +114,13 @@ func TestReprint(t *testing.T) {
 	if code := run(context.Background(), []string{"-report", filepath.Join(dir, "missing.json")}, &out, &errs); code != 1 {
 		t.Errorf("a missing report gave exit %d, want 1", code)
 	}
+	// A saved report the chart cannot draw is refused, not looped over.
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"rows":[{"name":"x","monitors":0}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errs.Reset()
+	if code := run(context.Background(), []string{"-report", bad, "-out", filepath.Join(dir, "bad")}, &out, &errs); code != 1 || !strings.Contains(errs.String(), `rows[0] ("x"): monitors 0`) {
+		t.Errorf("a report with 0 monitors gave exit %d, stderr %q", code, errs.String())
+	}
 }

@@ -182,6 +182,15 @@ func (r *runner) claim(ctx context.Context, f fault) (*node, bool, string) {
 	wasLeader := (err == nil && st.State == "Leader") || (err != nil && victim.name == leader)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// Another lane may have claimed a node while this one waited: check
+	// again, under the lock, that the victim is free and a minority stays
+	// faulted.
+	if r.impaired[victim.name] {
+		return nil, false, victim.name + " was claimed by another fault meanwhile"
+	}
+	if len(r.impaired) >= faultLanes(len(r.c.nodes)) {
+		return nil, false, "a minority is already faulted"
+	}
 	if f.Kind == faultStop && r.stopped != "" {
 		// Two frozen checkers could both carry a failure streak across the
 		// healthy spells of a flapping target (they miss them), so at most
