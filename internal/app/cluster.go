@@ -422,15 +422,24 @@ func (c *clusterRuntime) reconcileMembership(ctx context.Context) {
 	}
 }
 
+// callLeader calls method on the current leader's node RPC; an error
+// wrapping cluster.ErrNotLeader when no leader (or its address) is known.
+func (c *clusterRuntime) callLeader(ctx context.Context, method string, in, out any) error {
+	leader := c.a.node.Leader()
+	addr := c.rpcAddr(leader)
+	if leader == "" || addr == "" {
+		return cluster.ErrNotLeader
+	}
+	if err := c.cli.Call(ctx, addr, method, in, out); err != nil {
+		return fmt.Errorf("%s on leader %s: %w", method, leader, err)
+	}
+	return nil
+}
+
 // removeServer removes a node from Raft on the leader (forwarded there).
 func (c *clusterRuntime) removeServer(ctx context.Context, id string) error {
 	if !c.a.node.IsLeader() {
-		leader := c.a.node.Leader()
-		addr := c.rpcAddr(leader)
-		if leader == "" || addr == "" {
-			return cluster.ErrNotLeader
-		}
-		return c.cli.Call(ctx, addr, methodRemoveServer, id, nil)
+		return c.callLeader(ctx, methodRemoveServer, id, nil)
 	}
 	if id == c.a.nodeID {
 		return errors.New("the leader cannot remove itself; remove it from another node after it stopped")
@@ -525,20 +534,12 @@ func (c *clusterRuntime) checkNow(key string, owners []string) {
 // readIndex is the leader's read index (see cluster.Node.ReadIndex), asked
 // of the leader when this node follows.
 func (c *clusterRuntime) readIndex(ctx context.Context) (uint64, error) {
-	node := c.a.node
-	if node.IsLeader() {
-		return node.ReadIndex(ctx)
-	}
-	leader := node.Leader()
-	addr := c.rpcAddr(leader)
-	if leader == "" || addr == "" {
-		return 0, cluster.ErrNotLeader
+	if c.a.node.IsLeader() {
+		return c.a.node.ReadIndex(ctx)
 	}
 	var idx uint64
-	if err := c.cli.Call(ctx, addr, methodReadIndex, struct{}{}, &idx); err != nil {
-		return 0, fmt.Errorf("read index from leader %s: %w", leader, err)
-	}
-	return idx, nil
+	err := c.callLeader(ctx, methodReadIndex, struct{}{}, &idx)
+	return idx, err
 }
 
 // measureSkew compares wall clocks with every peer. Decisions never compare

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/custodes/custodes/internal/cluster"
 	"github.com/custodes/custodes/internal/monitor"
 	"github.com/custodes/custodes/internal/monitor/assign"
 	"github.com/custodes/custodes/internal/monitor/incident"
@@ -219,11 +218,10 @@ func (a *App) record(as *assigned, r monitor.Result) {
 // heartbeat live; a follower forwards it.
 func (a *App) PushExternal(ctx context.Context, r monitor.Result) error {
 	if a.cluster != nil && !a.node.IsLeader() {
-		addr := a.cluster.rpcAddr(a.node.Leader())
-		if addr == "" {
-			return fmt.Errorf("no leader to record the result: %w", cluster.ErrNotLeader)
+		if err := a.cluster.callLeader(ctx, methodExternal, externalResult{Result: r}, nil); err != nil {
+			return fmt.Errorf("recording the result: %w", err)
 		}
-		return a.cluster.cli.Call(ctx, addr, methodExternal, externalResult{Result: r}, nil)
+		return nil
 	}
 	return a.pushExternalHere(ctx, r)
 }
